@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using DeepSharp.Kernels.Float;
+
+namespace DeepSharp.Kernels.Attention;
+
+/// <summary>Element type of the KV cache (llama.cpp's default is F16).</summary>
+public enum KvType { F16, F32, Q8_0 }
+
+/// <summary>
+/// Preallocated key/value cache: per layer K [nCtx, kWidth] and V [nCtx, vWidth], kWidth = nHeadKv·headDim.
+/// Positions are rows; rewinding is just writing over them again. Q8_0 quantizes each row in 32-value blocks
+/// (a head must be a whole number of blocks so heads can be read alone).
+/// </summary>
+public sealed class KvCache
+{
+    private readonly RowStore[] _k, _v;
+
+    public KvCache(KvType type, int nLayer, int nCtx, int kWidth, int vWidth, int headDim, int headDimV)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nCtx, 1);
+        if (type == KvType.Q8_0 && (headDim % 32 != 0 || headDimV % 32 != 0))
+            throw new ArgumentException($"a Q8_0 KV cache needs head sizes that are multiples of 32 (got {headDim}/{headDimV}); use F16", nameof(type));
+        (Type, NLayer, NCtx, KWidth, VWidth) = (type, nLayer, nCtx, kWidth, vWidth);
+        _k = new RowStore[nLayer];
+        _v = new RowStore[nLayer];
+        for (int l = 0; l < nLayer; l++)
+        {
+            _k[l] = RowStore.Create(type, nCtx, kWidth);
+            _v[l] = RowStore.Create(type, nCtx, vWidth);
+        }
+    }
+
+    public KvType Type { get; }
+    public int NLayer { get; }
+    public int NCtx { get; }
+    public int KWidth { get; }
+    public int VWidth { get; }
+
+    /// <summary>Bytes held by the cache.</summary>
+    public long ByteSize => (long)NLayer * NCtx * (RowStore.BytesPerRow(Type, KWidth) + RowStore.BytesPerRow(Type, VWidth));
+
+    /// <summary>K[layer][pos] ← k [kWidth]; V[layer][pos] ← v [vWidth].</summary>
+    public void Store(int layer, int pos, ReadOnlySpan<float> k, ReadOnlySpan<float> v)
+    {
+        _k[layer].Write(pos, k);
+        _v[layer].Write(pos, v);
+    }
+
+    /// <summary>q [len] · K[layer][pos][offset .. offset+len].</summary>
+    public float DotK(int layer, int pos, int offset, ReadOnlySpan<float> q) => _k[layer].Dot(pos, offset, q);
+
+    /// <summary>acc [len] += w · V[layer][pos][offset .. offset+len].</summary>
+    public void AccumulateV(int layer, int pos, int offset, float w, Span<float> acc) => _v[layer].Axpy(pos, offset, w, acc);
+
+    private abstract class RowStore
+    {
+        public static RowStore Create(KvType t, int rows, int width) => t switch
+        {
+            KvType.F32 => new F32Rows(rows, width),
+            KvType.F16 => new F16Rows(rows, width),
+            _ => new Q8Rows(rows, width),
+        };
+
+        public static long BytesPerRow(KvType t, int width) => t switch
+        {
+            KvType.F32 => 4L * width,
+            KvType.F16 => 2L * width,
+            _ => width / 32 * 34L,
+        };
+
+        public abstract void Write(int pos, ReadOnlySpan<float> row);
+        public abstract float Dot(int pos, int offset, ReadOnlySpan<float> q);
+        public abstract void Axpy(int pos, int offset, float w, Span<float> acc);
+    }
+
+    private sealed class F32Rows(int rows, int width) : RowStore
+    {
+        private readonly float[] _data = new float[(long)rows * width];
+        public override void Write(int pos, ReadOnlySpan<float> row) => row.CopyTo(_data.AsSpan(pos * width, width));
+        public override float Dot(int pos, int offset, ReadOnlySpan<float> q) =>
+            FloatKernels.Dot(_data.AsSpan(pos * width + offset, q.Length), q);
+        public override void Axpy(int pos, int offset, float w, Span<float> acc) =>
+            FloatKernels.Axpy(w, _data.AsSpan(pos * width + offset, acc.Length), acc);
+    }
+
+    private sealed class F16Rows(int rows, int width) : RowStore
+    {
+        private readonly Half[] _data = new Half[(long)rows * width];
+
+        public override void Write(int pos, ReadOnlySpan<float> row)
+        {
+            var dst = _data.AsSpan(pos * width, width);
+            for (int i = 0; i < dst.Length; i++) dst[i] = (Half)row[i];
+        }
+
+        public override float Dot(int pos, int offset, ReadOnlySpan<float> q)
+        {
+            var src = _data.AsSpan(pos * width + offset, q.Length);
+            float sum = 0;
+            for (int i = 0; i < src.Length; i++) sum += (float)src[i] * q[i];
+            return sum;
+        }
+
+        public override void Axpy(int pos, int offset, float w, Span<float> acc)
+        {
+            var src = _data.AsSpan(pos * width + offset, acc.Length);
+            for (int i = 0; i < src.Length; i++) acc[i] += w * (float)src[i];
+        }
+    }
+
+    // Per 32 values: f32 scale (kept as the f16 value ggml would store) + 32 int8.
+    private sealed class Q8Rows(int rows, int width) : RowStore
+    {
+        private readonly sbyte[] _q = new sbyte[(long)rows * width];
+        private readonly float[] _d = new float[(long)rows * width / 32];
+
+        public override void Write(int pos, ReadOnlySpan<float> row)
+        {
+            for (int b = 0; b < width / 32; b++)
+            {
+                var x = row.Slice(b * 32, 32);
+                float amax = 0;
+                foreach (float v in x) amax = MathF.Max(amax, MathF.Abs(v));
+                float d = amax / 127f, inv = d != 0 ? 1f / d : 0f;
+                _d[pos * (width / 32) + b] = (float)(Half)d;
+                var q = _q.AsSpan(pos * width + b * 32, 32);
+                for (int j = 0; j < 32; j++) q[j] = (sbyte)MathF.Round(x[j] * inv, MidpointRounding.AwayFromZero);
+            }
+        }
+
+        public override float Dot(int pos, int offset, ReadOnlySpan<float> q)
+        {
+            float sum = 0;
+            for (int b = 0; b < q.Length; b += 32)
+            {
+                var qs = _q.AsSpan(pos * width + offset + b, 32);
+                float part = 0;
+                for (int j = 0; j < 32; j++) part += qs[j] * q[b + j];
+                sum += part * _d[(pos * width + offset + b) / 32];
+            }
+            return sum;
+        }
+
+        public override void Axpy(int pos, int offset, float w, Span<float> acc)
+        {
+            for (int b = 0; b < acc.Length; b += 32)
+            {
+                var qs = _q.AsSpan(pos * width + offset + b, 32);
+                float s = w * _d[(pos * width + offset + b) / 32];
+                for (int j = 0; j < 32; j++) acc[b + j] += s * qs[j];
+            }
+        }
+    }
+}

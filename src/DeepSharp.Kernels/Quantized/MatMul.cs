@@ -1,0 +1,72 @@
+using DeepSharp.Core.Quant;
+using DeepSharp.Kernels.Float;
+using DeepSharp.Kernels.Threading;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// W [rows, cols] (any stored type) · X [nTok, cols]ᵀ → Y [nTok, rows]. This is where inference time goes.
+/// Each weight row is decoded once into a per-worker scratch row and dotted with every token of the batch, so
+/// the (memory-mapped) weights are streamed once per batch, never dequantized whole. Rows are split over the
+/// persistent <see cref="WorkerPool"/>; one instance serves a session and allocates nothing per call.
+/// </summary>
+public sealed class MatMul : IParallelJob
+{
+    private readonly WorkerPool _pool;
+    private readonly float[][] _rowScratch;   // [threads][maxCols]
+    private readonly float[] _rounded;        // [maxTokens * maxCols]: X rounded to the weight's activation format
+    private readonly int _maxCols, _maxTokens;
+    private QTensor? _w;
+    private float[] _x = [], _y = [];
+    private int _nTok, _rows;
+
+    public MatMul(WorkerPool pool, int maxCols, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        _pool = pool;
+        _maxCols = maxCols;
+        _maxTokens = maxTokens;
+        _rowScratch = new float[pool.Threads][];
+        for (int i = 0; i < _rowScratch.Length; i++) _rowScratch[i] = new float[maxCols];
+        _rounded = new float[checked(maxTokens * maxCols)];
+    }
+
+    /// <summary>y [nTok, w.Rows] ← x [nTok, w.Cols] · wᵀ (activations rounded as llama.cpp rounds them).</summary>
+    public void Run(QTensor w, float[] x, int nTok, float[] y)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(w.Cols, _maxCols, nameof(w));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nTok, _maxTokens);
+        int cols = w.Cols, rows = checked((int)w.Rows);
+        System.Diagnostics.Debug.Assert(x.Length >= nTok * cols && y.Length >= (long)nTok * rows);
+        var partner = ActivationRounding.PartnerOf(w.Type);
+        bool rounded = false;
+        for (int t = 0; t < nTok; t++)
+            rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
+        (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
+        _pool.Run(this, rows);
+        (_w, _x, _y) = (null, [], []);
+    }
+
+    /// <summary>Rows [start, limit): decode each once, dot it with all tokens.</summary>
+    public void Execute(int worker, int start, int limit)
+    {
+        var w = _w!;
+        int cols = w.Cols;
+        var row = _rowScratch[worker].AsSpan(0, cols);
+        for (int r = start; r < limit; r++)
+        {
+            ReadOnlySpan<float> weights = w.Type == QuantType.F32
+                ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(w.Row(r))
+                : Decoded(w, r, row);
+            for (int t = 0; t < _nTok; t++)
+                _y[t * _rows + r] = FloatKernels.Dot(weights, _x.AsSpan(t * cols, cols));
+        }
+    }
+
+    private static Span<float> Decoded(QTensor w, int r, Span<float> row)
+    {
+        RowDecoder.Decode(w.Type, w.Row(r), row);
+        return row;
+    }
+}

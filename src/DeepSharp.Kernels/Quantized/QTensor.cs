@@ -1,0 +1,72 @@
+using DeepSharp.Core.Quant;
+using DeepSharp.Gguf;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// A weight tensor left in its stored (possibly quantized) form in memory we do not own — normally the GGUF
+/// mapping. Rows are ne0 elements (<see cref="Cols"/>); all higher dimensions are flattened into <see cref="Rows"/>.
+/// The memory must outlive this object (Model keeps the GgufFile open).
+/// </summary>
+public sealed unsafe class QTensor
+{
+    private readonly byte* _data;
+
+    public QTensor(string name, QuantType type, long[] dims, nint data, long byteLength)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        ArgumentOutOfRangeException.ThrowIfZero(dims.Length);
+        Name = name;
+        Type = type;
+        Dims = (long[])dims.Clone();
+        Cols = checked((int)dims[0]);
+        long rows = 1;
+        for (int i = 1; i < dims.Length; i++) rows = checked(rows * dims[i]);
+        Rows = rows;
+        RowBytes = QuantTypeInfo.Get(type).RowBytes(Cols);
+        if (checked(RowBytes * Rows) > byteLength)
+            throw new ArgumentException($"tensor '{name}': {Rows} rows of {RowBytes} bytes exceed its {byteLength}-byte buffer", nameof(byteLength));
+        _data = (byte*)data;
+    }
+
+    /// <summary>Maps a GGUF tensor without copying it.</summary>
+    public static QTensor FromGguf(GgufFile file, GgufTensorInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(info);
+        return new QTensor(info.Name, info.Type, info.Dims, (nint)file.GetDataPointer(info), info.ByteLength);
+    }
+
+    public string Name { get; }
+    public QuantType Type { get; }
+    /// <summary>GGUF dims, ne0 first.</summary>
+    public IReadOnlyList<long> Dims { get; }
+    /// <summary>Elements per row (ne0).</summary>
+    public int Cols { get; }
+    public long Rows { get; }
+    public long RowBytes { get; }
+
+    /// <summary>The stored bytes of row <paramref name="row"/>.</summary>
+    public ReadOnlySpan<byte> Row(long row)
+    {
+        System.Diagnostics.Debug.Assert((ulong)row < (ulong)Rows);
+        return new ReadOnlySpan<byte>(_data + row * RowBytes, (int)RowBytes);
+    }
+
+    /// <summary>dst [Cols] ← row <paramref name="row"/> as floats.</summary>
+    public void DecodeRow(long row, Span<float> dst)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((ulong)row, (ulong)Rows, nameof(row));
+        RowDecoder.Decode(Type, Row(row), dst[..Cols]);
+    }
+
+    /// <summary>All elements as floats; for the small 1-D tensors (norms, biases), never for matrices.</summary>
+    public float[] ToFloatArray()
+    {
+        var all = new float[checked((int)(Rows * Cols))];
+        for (long r = 0; r < Rows; r++) DecodeRow(r, all.AsSpan((int)(r * Cols), Cols));
+        return all;
+    }
+
+    public override string ToString() => $"{Name} {Type} [{string.Join(", ", Dims)}]";
+}
