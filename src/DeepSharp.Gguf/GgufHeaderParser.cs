@@ -22,6 +22,13 @@ internal static unsafe class GgufHeaderParser
     private const int MinKvBytes = 8 + 4 + 1;                // empty key, type id, smallest value
     private const int MinTensorInfoBytes = 8 + 4 + 8 + 4 + 8; // empty name, n_dims, one dim, type, offset
 
+    /// <summary>Parses a whole file held in managed memory (tests, small files).</summary>
+    public static GgufHeader Parse(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+            return Parse(p, bytes.Length);
+    }
+
     public static GgufHeader Parse(byte* start, long length)
     {
         var c = new GgufCursor(start, length);

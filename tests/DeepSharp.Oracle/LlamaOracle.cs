@@ -12,10 +12,10 @@ namespace DeepSharp.Oracle;
 public sealed class LlamaOracle : IDisposable
 {
     private readonly LLamaWeights _weights;
-    private readonly LLamaContext _context;
+    private readonly LLamaContext? _context;
     private readonly int _contextSize;
 
-    private LlamaOracle(LLamaWeights weights, LLamaContext context, int contextSize)
+    private LlamaOracle(LLamaWeights weights, LLamaContext? context, int contextSize)
     {
         _weights = weights;
         _context = context;
@@ -53,6 +53,21 @@ public sealed class LlamaOracle : IDisposable
         }
     }
 
+    /// <summary>Loads only the tokenizer of a GGUF file (vocab-only files included); logits and generation are unavailable.</summary>
+    public static LlamaOracle LoadVocabOnly(string ggufPath)
+    {
+        LlamaNative.EnsureLoaded();
+        var p = new ModelParams(ggufPath) { VocabOnly = true, GpuLayerCount = 0, LoadMode = LLamaLoadMode.MemoryMap };
+        try
+        {
+            return new LlamaOracle(LLamaWeights.LoadFromFile(p), null, 0);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidOperationException($"llama.cpp could not load the vocabulary of {ggufPath}: {e.Message}\n{LlamaNative.RecentLog}", e);
+        }
+    }
+
     /// <summary>llama.cpp's tokenization of <paramref name="text"/> (addBos: prepend BOS if the model wants it; special: parse control tokens).</summary>
     public int[] Tokenize(string text, bool addBos, bool special) =>
         _weights.Tokenize(text, addBos, special, Encoding.UTF8).Select(t => (int)t).ToArray();
@@ -70,7 +85,7 @@ public sealed class LlamaOracle : IDisposable
     public float[] LastLogits(int[] ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        _context.NativeHandle.MemoryClear(true);
+        Context.NativeHandle.MemoryClear(true);
         return Decode(ids, 0).ToArray();
     }
 
@@ -81,7 +96,7 @@ public sealed class LlamaOracle : IDisposable
     public int[] Greedy(int[] promptIds, int nTokens)
     {
         ArgumentNullException.ThrowIfNull(promptIds);
-        _context.NativeHandle.MemoryClear(true);
+        Context.NativeHandle.MemoryClear(true);
         var generated = new List<int>();
         var logits = Decode(promptIds, 0);
         int position = promptIds.Length;
@@ -108,9 +123,11 @@ public sealed class LlamaOracle : IDisposable
 
     public void Dispose()
     {
-        _context.Dispose();
+        _context?.Dispose();
         _weights.Dispose();
     }
+
+    private LLamaContext Context => _context ?? throw new InvalidOperationException("this oracle was loaded vocab-only");
 
     private static int FirstArgMax(ReadOnlySpan<float> logits)
     {
@@ -132,9 +149,9 @@ public sealed class LlamaOracle : IDisposable
         var batch = new LLamaBatch();
         for (int i = 0; i < ids.Length; i++)
             batch.Add(ids[i], startPosition + i, LLamaSeqId.Zero, i == ids.Length - 1);
-        var result = _context.Decode(batch);
+        var result = Context.Decode(batch);
         if (result != DecodeResult.Ok)
             throw new InvalidOperationException($"llama_decode failed: {result}\n{LlamaNative.RecentLog}");
-        return _context.NativeHandle.GetLogitsIth(ids.Length - 1);
+        return Context.NativeHandle.GetLogitsIth(ids.Length - 1);
     }
 }
