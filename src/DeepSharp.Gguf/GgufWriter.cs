@@ -117,7 +117,7 @@ public sealed class GgufWriter
         _dataSize = checked(_dataSize + Align(byteLength));
     }
 
-    /// <summary>Writes magic, version, counts, metadata and tensor infos, padded to the alignment.</summary>
+    /// <summary>Writes magic, version, counts, metadata and tensor infos, padded to the alignment when tensors follow.</summary>
     public void WriteHeader()
     {
         CheckBeforeHeader();
@@ -137,7 +137,9 @@ public sealed class GgufWriter
             foreach (var t in _tensors)
                 WriteTensorInfo(w, t);
         }
-        WritePadding(buffer, buffer.Length);
+        // Like llama.cpp's vocab-only files, a file without tensors ends right after the header (no data section).
+        if (_tensors.Count > 0)
+            WritePadding(buffer, buffer.Length);
         buffer.Position = 0;
         buffer.CopyTo(_output);
         _headerWritten = true;
