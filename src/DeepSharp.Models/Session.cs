@@ -1,0 +1,79 @@
+using DeepSharp.Kernels.Attention;
+using DeepSharp.Models.Blocks;
+
+namespace DeepSharp.Models;
+
+/// <summary>
+/// One sequence being decoded: a preallocated KV cache and forward buffers. <see cref="Prefill"/> runs tokens in
+/// micro-batches, <see cref="Decode"/> one token; both return the last position's logits as a view of an internal
+/// buffer that stays valid until the next call. Nothing is allocated per token.
+/// Context full: a call whose tokens would pass <see cref="ContextSize"/> throws <see cref="ContextFullException"/>
+/// before doing anything; callers check <see cref="Remaining"/> to stop cleanly instead.
+/// </summary>
+public sealed class Session : IDisposable
+{
+    private readonly Model _model;
+    private readonly KvCache _kv;
+    private readonly ForwardState _state;
+    private bool _disposed, _hasLogits;
+
+    internal Session(Model model)
+    {
+        _model = model;
+        var s = model.Spec;
+        ContextSize = model.ContextSize;
+        _kv = new KvCache(model.Options.KvType, s.NLayer, ContextSize, s.NHeadKv * s.HeadDim, s.NHeadKv * s.HeadDimV, s.HeadDim, s.HeadDimV);
+        _state = new ForwardState(s, Math.Min(model.Options.BatchSize, ContextSize), ContextSize, model.Pool);
+    }
+
+    /// <summary>Tokens held in the KV cache; the next token goes to this position.</summary>
+    public int Position { get; private set; }
+    public int ContextSize { get; }
+    /// <summary>Positions left before the context is full.</summary>
+    public int Remaining => ContextSize - Position;
+    public bool IsFull => Position >= ContextSize;
+    public KvCache KvCache => _kv;
+
+    /// <summary>Logits of the most recent call's last token (empty before the first call or after a rewind).</summary>
+    public ReadOnlySpan<float> Logits => _hasLogits ? _state.Logits : [];
+
+    /// <summary>Appends <paramref name="tokens"/> (any number) and returns the logits after the last one.</summary>
+    public ReadOnlySpan<float> Prefill(scoped ReadOnlySpan<int> tokens)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (tokens.IsEmpty) throw new ArgumentException("no tokens to process", nameof(tokens));
+        if (tokens.Length > Remaining) throw new ContextFullException(Position, tokens.Length, ContextSize);
+        int nVocab = _model.VocabSize;
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)nVocab) throw new ArgumentOutOfRangeException(nameof(tokens), id, $"token id outside the vocabulary [0, {nVocab})");
+        lock (_model.ForwardLock)
+        {
+            for (int done = 0; done < tokens.Length; done += _state.MaxBatch)
+            {
+                var batch = tokens.Slice(done, Math.Min(_state.MaxBatch, tokens.Length - done));
+                _model.Network.Forward(batch, Position, _state, _kv);
+                Position += batch.Length;
+            }
+        }
+        _hasLogits = true;
+        return _state.Logits;
+    }
+
+    /// <summary>Appends one token and returns the logits for the next.</summary>
+    public ReadOnlySpan<float> Decode(int token) => Prefill(new ReadOnlySpan<int>(in token));
+
+    /// <summary>Forgets every position from <paramref name="toPosition"/> on (0 ≤ toPosition ≤ Position).</summary>
+    public void Rewind(int toPosition)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(toPosition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(toPosition, Position);
+        Position = toPosition;
+        _hasLogits = false;
+    }
+
+    /// <summary>Empties the session (same as Rewind(0)).</summary>
+    public void Reset() => Rewind(0);
+
+    public void Dispose() => _disposed = true;
+}
