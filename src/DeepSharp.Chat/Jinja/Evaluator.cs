@@ -327,7 +327,7 @@ internal sealed class Evaluator
             "not" => !Py.Truthy(operand),
             "-" => operand switch
             {
-                long l => -l,
+                long l => (object)(-l),
                 double d => -d,
                 bool b => b ? -1L : 0L,
                 _ => throw new JinjaException($"bad operand type for unary -: '{Py.TypeName(operand)}'"),

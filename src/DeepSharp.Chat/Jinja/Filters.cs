@@ -35,7 +35,7 @@ internal static partial class Filters
         "escape" or "e" => Escape(Py.Str(input)),
         "int" => ToInt(input, args),
         "float" => ToFloat(input, args),
-        "abs" => input switch { long l => Math.Abs(l), double d => Math.Abs(d), bool b => b ? 1L : 0L, _ => throw new JinjaException($"bad operand type for abs(): '{Py.TypeName(input)}'") },
+        "abs" => input switch { long l => (object)Math.Abs(l), double d => Math.Abs(d), bool b => b ? 1L : 0L, _ => throw new JinjaException($"bad operand type for abs(): '{Py.TypeName(input)}'") },
         "round" => Round(input, args),
         "dictsort" => DictSort(input, args),
         "unique" => Unique(input, args),
