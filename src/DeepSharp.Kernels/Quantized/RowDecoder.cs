@@ -8,7 +8,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// <summary>
 /// Decodes one stored row to floats — the first step of every quantized product (row → scratch → dots), so each
 /// weight row is decoded once per batch. Hot formats are decoded here; the rest fall back to the Core scalar
-/// reference (Dequantize.Row), which the tests also hold these decoders to. Layouts: ggml block_* structs.
+/// reference (<see cref="Dequantize.Row"/>), which the tests also hold these decoders to. Layouts: ggml block_* structs.
 /// </summary>
 [SkipLocalsInit]
 public static class RowDecoder
@@ -26,7 +26,7 @@ public static class RowDecoder
             case QuantType.Q4_K: DecodeQ4K(src, dst); break;
             case QuantType.Q5_K: DecodeQ5K(src, dst); break;
             case QuantType.Q6_K: DecodeQ6K(src, dst); break;
-            default: throw new NotSupportedException($"no decoder for {type} yet"); // TODO: Dequantize.Row once Core has it
+            default: Dequantize.Row(type, src, dst); break;
         }
     }
 

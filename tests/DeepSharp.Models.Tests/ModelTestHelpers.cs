@@ -1,0 +1,52 @@
+using DeepSharp.Models;
+
+namespace DeepSharp.Models.Tests;
+
+internal static class ModelTestHelpers
+{
+    public const int Threads = 2;
+
+    public static Model Load(string path, int ctx = 256, DeepSharp.Kernels.Attention.KvType kv = DeepSharp.Kernels.Attention.KvType.F16, int batch = 32) =>
+        Model.Load(path, new LoadOptions { Threads = Threads, ContextSize = ctx, KvType = kv, BatchSize = batch });
+
+    /// <summary>First index of the maximum, as llama.cpp's greedy sampler picks it.</summary>
+    public static int ArgMax(ReadOnlySpan<float> x)
+    {
+        int best = 0;
+        for (int i = 1; i < x.Length; i++)
+            if (x[i] > x[best]) best = i;
+        return best;
+    }
+
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            ab += (double)a[i] * b[i];
+            aa += (double)a[i] * a[i];
+            bb += (double)b[i] * b[i];
+        }
+        return ab / Math.Sqrt(aa * bb);
+    }
+
+    /// <summary>Greedy continuation: the prompt as one prefill, then one token at a time (stops at <paramref name="eos"/>).</summary>
+    public static int[] Greedy(Session session, int[] prompt, int n, int? eos)
+    {
+        var output = new List<int>();
+        var logits = session.Prefill(prompt);
+        while (output.Count < n)
+        {
+            int next = ArgMax(logits);
+            if (next == eos) break;
+            output.Add(next);
+            if (output.Count == n) break;
+            logits = session.Decode(next);
+        }
+        return [.. output];
+    }
+
+    public static int? EosOf(Model model) =>
+        model.File.Metadata.ContainsKey("tokenizer.ggml.eos_token_id") ? model.File.Metadata.GetInt32("tokenizer.ggml.eos_token_id") : null;
+}
