@@ -139,13 +139,16 @@ public sealed class ChatTemplate
         return RendersProbe(messages, typedContent: true, objectArguments: true);
     }
 
-    bool ProbeObjectArguments()
+    // DeepSeek templates recognise a tool-call turn by null content, Qwen ones call string methods on it: try both.
+    bool ProbeObjectArguments() => ProbeObjectArguments(null) || ProbeObjectArguments("");
+
+    bool ProbeObjectArguments(string? assistantContent)
     {
         var args = new OrderedDictionary<string, object?>(StringComparer.Ordinal) { ["probe_arg"] = ProbeText };
         var messages = new[]
         {
             new ChatMessage("user", "hi"),
-            new ChatMessage("assistant", null) { ToolCalls = [new ChatToolCall("probe_tool", args, "call_1")] },
+            new ChatMessage("assistant", assistantContent) { ToolCalls = [new ChatToolCall("probe_tool", args, "call_1")] },
         };
         return RendersProbe(messages, typedContent: false, objectArguments: true);
     }

@@ -187,10 +187,16 @@ internal sealed class Lexer
     void LexTag(int open, TokenKind begin, TokenKind end, string closer)
     {
         Add(begin, _src.Substring(open, 2), open);
+        int depth = 0; // open brackets: like Jinja2, "}}" inside "{'a': {}}" does not end the tag
         while (true)
         {
             _pos = SkipSpaces(_pos);
             if (_pos >= _src.Length) throw Error($"unclosed tag: expected '{closer}'", open);
+            if (depth > 0)
+            {
+                depth += LexExpressionToken();
+                continue;
+            }
             if (string.CompareOrdinal(_src, _pos, closer, 0, 2) == 0)
             {
                 Add(end, closer, _pos);
@@ -206,40 +212,41 @@ internal sealed class Lexer
                 SetTagEndFlags(modifier, begin == TokenKind.BlockBegin);
                 return;
             }
-            LexExpressionToken();
+            depth += LexExpressionToken();
         }
     }
 
-    void LexExpressionToken()
+    /// <summary>Lexes one token; returns +1 for an opening bracket, -1 for a closing one, else 0.</summary>
+    int LexExpressionToken()
     {
         char c = _src[_pos];
         int start = _pos;
         if (c is '\'' or '"')
         {
             Add(TokenKind.String, ReadString(c), start);
+            return 0;
         }
-        else if (char.IsAsciiDigit(c))
+        if (char.IsAsciiDigit(c))
         {
             LexNumber(start);
+            return 0;
         }
-        else if (char.IsLetter(c) || c == '_')
+        if (char.IsLetter(c) || c == '_')
         {
             while (_pos < _src.Length && IsNameChar(_src[_pos])) _pos++;
             Add(TokenKind.Name, _src[start.._pos], start);
+            return 0;
         }
-        else
+        foreach (string op in Operators)
         {
-            foreach (string op in Operators)
+            if (string.CompareOrdinal(_src, _pos, op, 0, op.Length) == 0)
             {
-                if (string.CompareOrdinal(_src, _pos, op, 0, op.Length) == 0)
-                {
-                    _pos += op.Length;
-                    Add(TokenKind.Operator, op, start);
-                    return;
-                }
+                _pos += op.Length;
+                Add(TokenKind.Operator, op, start);
+                return op switch { "(" or "[" or "{" => 1, ")" or "]" or "}" => -1, _ => 0 };
             }
-            throw Error($"unexpected character '{c}'", start);
         }
+        throw Error($"unexpected character '{c}'", start);
     }
 
     void LexNumber(int start)

@@ -13,6 +13,7 @@ internal sealed class Parser
     static readonly HashSet<string> TestArgStoppers = ["else", "or", "and", "if", "in", "not", "is"];
 
     readonly List<Token> _tokens;
+    readonly Stack<Token> _openBlocks = new(); // block tags awaiting their end tag, for "not closed" errors
     int _pos;
 
     Parser(List<Token> tokens) => _tokens = tokens;
@@ -82,8 +83,9 @@ internal sealed class Parser
             switch (t.Kind)
             {
                 case TokenKind.Eof:
-                    if (terminators.Length > 0) throw Error($"unexpected end of template: expected {{% {string.Join(" or ", terminators)} %}}");
-                    return (body, null);
+                    if (terminators.Length == 0) return (body, null);
+                    var opener = _openBlocks.Count > 0 ? _openBlocks.Peek() : t;
+                    throw Error($"unexpected end of template: '{opener.Value}' is never closed (expected {{% {string.Join(" or ", terminators)} %}})", opener);
                 case TokenKind.Text:
                     _pos++;
                     body.Add(new TextStmt(PosOf(t), t.Value));
@@ -115,7 +117,19 @@ internal sealed class Parser
         var keyword = Current;
         if (keyword.Kind != TokenKind.Name) throw Error($"expected a tag name but found {Describe(keyword)}");
         _pos++;
-        var pos = PosOf(begin);
+        _openBlocks.Push(keyword);
+        try
+        {
+            return ParseBlockStatement(keyword, PosOf(begin));
+        }
+        finally
+        {
+            _openBlocks.Pop();
+        }
+    }
+
+    Stmt ParseBlockStatement(Token keyword, SourcePos pos)
+    {
         switch (keyword.Value)
         {
             case "if": return ParseIf(pos);
