@@ -19,7 +19,12 @@ public sealed class ChatTemplate
         Source = source;
         _body = body;
         SupportsTypedContent = ProbeTypedContent();
-        ToolArgumentsAsObject = ProbeObjectArguments();
+        bool objectWithNull = ProbeToolCall(null, objectArguments: true);
+        bool objectWithEmpty = ProbeToolCall("", objectArguments: true);
+        ToolArgumentsAsObject = objectWithNull || objectWithEmpty;
+        RequiresNonNullContent = ToolArgumentsAsObject
+            ? !objectWithNull && objectWithEmpty
+            : !ProbeToolCall(null, objectArguments: false) && ProbeToolCall("", objectArguments: false);
     }
 
     /// <summary>Parses the template; syntax errors throw <see cref="ChatTemplateException"/> naming the line.</summary>
@@ -38,6 +43,10 @@ public sealed class ChatTemplate
     /// otherwise they are passed as JSON text (objects are serialized first). Detected by rendering probes, as
     /// llama.cpp does, because some templates concatenate the arguments as a string and others apply tojson.</summary>
     public bool ToolArgumentsAsObject { get; }
+
+    /// <summary>Whether null content is passed as "" (templates such as Qwen3 and QwQ call string methods on the
+    /// content of tool-call turns; DeepSeek's test it for none, so they get null as given).</summary>
+    public bool RequiresNonNullContent { get; }
 
     /// <summary>Renders a conversation.</summary>
     /// <param name="messages">The turns, in order.</param>
@@ -64,14 +73,14 @@ public sealed class ChatTemplate
     }
 
     OrderedDictionary<string, object?> ToTemplateValue(ChatMessage message) =>
-        ToTemplateValue(message, SupportsTypedContent, ToolArgumentsAsObject);
+        ToTemplateValue(message, SupportsTypedContent, ToolArgumentsAsObject, RequiresNonNullContent);
 
-    static OrderedDictionary<string, object?> ToTemplateValue(ChatMessage message, bool typedContent, bool objectArguments)
+    static OrderedDictionary<string, object?> ToTemplateValue(ChatMessage message, bool typedContent, bool objectArguments, bool nonNullContent)
     {
         var dict = new OrderedDictionary<string, object?>(StringComparer.Ordinal)
         {
             ["role"] = message.Role,
-            ["content"] = ContentValue(message, typedContent),
+            ["content"] = ContentValue(message, typedContent) ?? (nonNullContent ? "" : null),
         };
         if (message.ReasoningContent != null) dict["reasoning_content"] = message.ReasoningContent;
         if (message.ToolCalls is { Count: > 0 } calls)
@@ -139,24 +148,26 @@ public sealed class ChatTemplate
         return RendersProbe(messages, typedContent: true, objectArguments: true);
     }
 
-    // DeepSeek templates recognise a tool-call turn by null content, Qwen ones call string methods on it: try both.
-    bool ProbeObjectArguments() => ProbeObjectArguments(null) || ProbeObjectArguments("");
-
-    bool ProbeObjectArguments(string? assistantContent)
+    // DeepSeek templates recognise a tool-call turn by null content, Qwen ones call string methods on it: the
+    // constructor tries both, with arguments as an object and as text.
+    bool ProbeToolCall(string? assistantContent, bool objectArguments)
     {
-        var args = new OrderedDictionary<string, object?>(StringComparer.Ordinal) { ["probe_arg"] = ProbeText };
+        object arguments = objectArguments
+            ? new OrderedDictionary<string, object?>(StringComparer.Ordinal) { ["probe_arg"] = ProbeText }
+            : "{\"probe_arg\": \"" + ProbeText + "\"}";
         var messages = new[]
         {
             new ChatMessage("user", "hi"),
-            new ChatMessage("assistant", assistantContent) { ToolCalls = [new ChatToolCall("probe_tool", args, "call_1")] },
+            new ChatMessage("assistant", assistantContent) { ToolCalls = [new ChatToolCall("probe_tool", arguments, "call_1")] },
+            new ChatMessage("tool", "probe result") { ToolCallId = "call_1" },
         };
-        return RendersProbe(messages, typedContent: false, objectArguments: true);
+        return RendersProbe(messages, typedContent: false, objectArguments);
     }
 
     bool RendersProbe(IReadOnlyList<ChatMessage> messages, bool typedContent, bool objectArguments)
     {
         var globals = new Scope(null);
-        globals.Set("messages", messages.Select(m => (object?)ToTemplateValue(m, typedContent, objectArguments)).ToList());
+        globals.Set("messages", messages.Select(m => (object?)ToTemplateValue(m, typedContent, objectArguments, nonNullContent: false)).ToList());
         globals.Set("add_generation_prompt", false);
         globals.Set("bos_token", "");
         globals.Set("eos_token", "");

@@ -104,6 +104,15 @@ public class DeepSeekTemplateTests
         Assert.Equal(expected, template.Render(ToolUse(null, "{\"city\":\"Paris\"}"), true, Bos, Eos));
     }
 
+    // Arguments given as an object are serialized (Python json.dumps style) for templates that concatenate text.
+    [Fact]
+    public void Object_arguments_are_serialized_for_text_templates()
+    {
+        var arguments = System.Text.Json.JsonDocument.Parse("{\"city\":\"Paris\",\"days\":[1,2]}").RootElement;
+        string text = Render(R1QwenOld, ToolUse(null, arguments));
+        Assert.Contains("get_weather\n```json\n{\"city\": \"Paris\", \"days\": [1, 2]}\n```" + ToolCallEnd, text, StringComparison.Ordinal);
+    }
+
     // llama.cpp's own R1 template also closes every user turn with <｜end▁of▁sentence｜>.
     [Theory]
     [InlineData(LlamaCppR1Old)]

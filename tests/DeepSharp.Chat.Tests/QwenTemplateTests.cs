@@ -111,6 +111,20 @@ public class QwenTemplateTests
     }
 
     [Fact]
+    public void Qwen3_null_tool_call_content_renders_like_empty_content()
+    {
+        Assert.Equal(Render(Qwen3, ToolUse(""), extra: WithTools()), Render(Qwen3, ToolUse(null), extra: WithTools()));
+    }
+
+    [Fact]
+    public void Qwen3_coder_dictionary_arguments_render_as_parameters()
+    {
+        var arguments = new Dictionary<string, object?> { ["city"] = "Paris", ["days"] = new[] { 1, 2 }, ["metric"] = true };
+        string text = Render(Qwen3Coder, ToolUse(null, arguments));
+        Assert.Contains("<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n<parameter=days>\n[1, 2]\n</parameter>\n<parameter=metric>\nTrue\n</parameter>\n</function>", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Qwen3_coder_chat()
     {
         string expected = Turn("system", "You are terse.") + Turn("user", "hi") + Turn("assistant", "<think>\nr1\n</think>\n\nHello!")
