@@ -50,7 +50,7 @@ internal unsafe struct GgufCursor
     /// <summary>A GGUF string: u64 byte length then UTF-8 bytes. The length is checked before anything is allocated.</summary>
     public string ReadString(string what)
     {
-        ulong len = ReadU64($"{what} length");
+        ulong len = ReadU64(what); // no string building on the success path: vocabularies hold 100k+ strings
         if (len > (ulong)Remaining)
             throw Error($"{what} length {len} exceeds the {Remaining} bytes left in the file");
         if (len > int.MaxValue)
