@@ -37,7 +37,8 @@ internal static class GgufTokenizerLoader
             new BytePairEncoder(vocab, merges, choice.IgnoreMerges), choice.PreTokenizer, null,
             AddBos: md.GetBoolOrDefault(Prefix + "add_bos_token", choice.AddBosByDefault),
             AddEos: md.GetBoolOrDefault(Prefix + "add_eos_token", false),
-            AddSpacePrefix: md.GetBoolOrDefault(Prefix + "add_space_prefix", false));
+            AddSpacePrefix: md.GetBoolOrDefault(Prefix + "add_space_prefix", false),
+            Strip: StripByModelName(md, vocab));
     }
 
     private static TokenizerParts LoadSentencePiece(GgufMetadata md)
@@ -51,7 +52,8 @@ internal static class GgufTokenizerLoader
             "llama", vocab, special, null, null, new SentencePieceEncoder(vocab, special.Unknown),
             AddBos: md.GetBoolOrDefault(Prefix + "add_bos_token", true),
             AddEos: md.GetBoolOrDefault(Prefix + "add_eos_token", false),
-            AddSpacePrefix: md.GetBoolOrDefault(Prefix + "add_space_prefix", true));
+            AddSpacePrefix: md.GetBoolOrDefault(Prefix + "add_space_prefix", true),
+            Strip: StripByModelName(md, vocab));
     }
 
     private static (string[] Texts, TokenType[] Types) ReadTokens(GgufMetadata md)
@@ -83,6 +85,26 @@ internal static class GgufTokenizerLoader
             Eot: Id("eot_token_id"), Eom: Id("eom_token_id"), Unknown: Id("unknown_token_id", defaults?.Unknown),
             Pad: Id("padding_token_id"), Sep: Id("seperator_token_id"),
             FimPad: Id("fim_pad_token_id"), FimRep: Id("fim_rep_token_id"), FimSep: Id("fim_sep_token_id"));
+    }
+
+    /// <summary>
+    /// llama.cpp sets whitespace stripping by model name: Phi-3's special tokens swallow the whitespace after them,
+    /// except &lt;unk&gt;, &lt;s&gt; and &lt;|endoftext|&gt;; jina-v2's &lt;mask&gt; swallows the whitespace before it.
+    /// </summary>
+    private static Dictionary<int, TokenStrip>? StripByModelName(GgufMetadata md, Vocabulary vocab)
+    {
+        string name = (md.GetStringOrNull("general.name") ?? "").ToLowerInvariant();
+        string pre = md.GetStringOrNull(Prefix + "pre") ?? "";
+        if (pre is "jina-v2-de" or "jina-v2-es" or "jina-v2-code")
+            return vocab.Find("<mask>") is int mask ? new() { [mask] = TokenStrip.Left } : null;
+        if (!name.Contains("phi-3", StringComparison.Ordinal) && !name.Contains("phi3", StringComparison.Ordinal)) return null;
+        var strip = vocab.SpecialIds().ToDictionary(id => id, _ => TokenStrip.Right);
+        if (vocab.Find("</s>") is int eos) strip[eos] = TokenStrip.Right;
+        foreach (string kept in new[] { "<unk>", "<s>", "<|endoftext|>" })
+        {
+            if (vocab.Find(kept) is int id) strip.Remove(id);
+        }
+        return strip;
     }
 
     /// <summary>Merges are "left right"; the separator is the first space after the first character.</summary>

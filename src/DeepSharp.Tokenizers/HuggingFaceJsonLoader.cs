@@ -25,6 +25,7 @@ internal static class HuggingFaceJsonLoader
             throw new TokenizerFormatException($"{tokenizerJsonPath}: SentencePiece-style BPE (byte_fallback) is not supported from tokenizer.json; use the GGUF");
 
         var (texts, types) = ReadVocabulary(model, root);
+        var strip = ReadAddedTokenStrip(root);
         var config = ReadConfig(tokenizerConfigPath ?? SiblingConfig(tokenizerJsonPath));
         string? templateBos = ReadTemplateBos(root);
         int? IdOf(string? text) => text is null ? null : Array.IndexOf(texts, text) is var i and >= 0 ? i : null;
@@ -39,7 +40,8 @@ internal static class HuggingFaceJsonLoader
             AddBos: config.AddBos ?? templateBos is not null,
             AddEos: config.AddEos ?? false,
             AddSpacePrefix: false,
-            NormalizeNfc: ReadNormalizerIsNfc(root));
+            NormalizeNfc: ReadNormalizerIsNfc(root),
+            Strip: strip);
     }
 
     private static (string[] Texts, TokenType[] Types) ReadVocabulary(JsonElement model, JsonElement root)
@@ -68,6 +70,21 @@ internal static class HuggingFaceJsonLoader
         }
         return (texts, types);
     }
+
+    /// <summary>Added tokens' lstrip/rstrip flags.</summary>
+    private static Dictionary<int, TokenStrip> ReadAddedTokenStrip(JsonElement root)
+    {
+        var strip = new Dictionary<int, TokenStrip>();
+        if (!root.TryGetProperty("added_tokens", out var added)) return strip;
+        foreach (var t in added.EnumerateArray())
+        {
+            var sides = (IsTrue(t, "lstrip") ? TokenStrip.Left : TokenStrip.None) | (IsTrue(t, "rstrip") ? TokenStrip.Right : TokenStrip.None);
+            if (sides != TokenStrip.None) strip[t.GetProperty("id").GetInt32()] = sides;
+        }
+        return strip;
+    }
+
+    private static bool IsTrue(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 
     /// <summary>Merges as "a b" strings (older files) or ["a", "b"] pairs (tokenizers ≥ 0.20).</summary>
     private static List<(string, string)> ReadMerges(JsonElement merges)

@@ -11,8 +11,10 @@ internal sealed record SpecialTokens(
     private static readonly string[] EotTexts =
         ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>",
          "<\uFF5Cend\u2581of\u2581sentence\uFF5C>"];
+    // "</s>" is in the list of the llama.cpp that LLamaSharp 0.30 bundles (our oracle), not yet at c392e509; it makes
+    // Phi-3's user-defined "</s>" a control token.
     private static readonly string[] EogTexts =
-        ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>"];
+        ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "</s>"];
     private static readonly string[] FimPadTexts = ["<|fim_pad|>", "<fim-pad>", "<PAD>"];
     private static readonly string[] FimRepTexts = ["<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>"];
     private static readonly string[] FimSepTexts = ["<|file_sep|>"];

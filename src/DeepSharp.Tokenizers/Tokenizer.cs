@@ -29,7 +29,7 @@ public sealed class Tokenizer
         _normalizeNfc = parts.NormalizeNfc;
         if ((_bpe is null || _preTokenizer is null) && _spm is null)
             throw new ArgumentException("a tokenizer needs a BPE model with a pre-tokenizer, or a SentencePiece model");
-        _matcher = new SpecialTokenMatcher(_vocab);
+        _matcher = new SpecialTokenMatcher(_vocab, parts.Strip);
         AddBos = parts.AddBos && _special.Bos is not null;
         AddEos = parts.AddEos && _special.Eos is not null;
         AddSpacePrefix = parts.AddSpacePrefix;
@@ -197,4 +197,5 @@ internal sealed record TokenizerParts(
     bool AddBos,
     bool AddEos,
     bool AddSpacePrefix,
-    bool NormalizeNfc = false);
+    bool NormalizeNfc = false,
+    IReadOnlyDictionary<int, TokenStrip>? Strip = null);
