@@ -59,6 +59,23 @@ internal unsafe struct GgufCursor
         return Encoding.UTF8.GetString(ReadBytes((int)len, what));
     }
 
+    /// <summary>A key or tensor name made safe for an error message: control characters escaped, long names cut.</summary>
+    public static string Printable(string name)
+    {
+        const int MaxChars = 96;
+        var sb = new StringBuilder(Math.Min(name.Length, MaxChars) + 8);
+        foreach (char ch in name.AsSpan(0, Math.Min(name.Length, MaxChars)))
+        {
+            if (char.IsControl(ch))
+                sb.Append($"\\x{(int)ch:x2}");
+            else
+                sb.Append(ch);
+        }
+        if (name.Length > MaxChars)
+            sb.Append($"... ({name.Length} chars)");
+        return sb.ToString();
+    }
+
     /// <summary>Skips zero padding up to the next multiple of <paramref name="alignment"/>.</summary>
     public void AlignTo(long alignment) => Position = checked((Position + alignment - 1) / alignment * alignment);
 

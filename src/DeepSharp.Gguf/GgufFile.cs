@@ -74,17 +74,20 @@ public sealed unsafe class GgufFile : IDisposable
         }
         MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;
+        bool pointerAcquired = false;
         try
         {
             map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
             byte* p = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            pointerAcquired = true;
             return new GgufFile(path, map, view, p + view.PointerOffset, length);
         }
-        catch when (view is null)
+        catch when (!pointerAcquired)
         {
-            // The constructor disposes on its own failures; here the mapping itself failed.
+            // After the pointer is acquired the constructor owns everything and disposes it on failure.
+            view?.Dispose();
             map?.Dispose();
             stream.Dispose();
             throw;

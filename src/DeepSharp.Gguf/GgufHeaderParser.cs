@@ -74,7 +74,7 @@ internal static unsafe class GgufHeaderParser
         {
             c.Context = $"metadata entry #{i}";
             string key = c.ReadString("key");
-            c.Context = $"metadata key '{key}'";
+            c.Context = $"metadata key '{GgufCursor.Printable(key)}'";
             if (!seen.Add(key))
                 throw c.Error("duplicate key");
             var type = ReadValueType(ref c, "value type");
@@ -199,7 +199,7 @@ internal static unsafe class GgufHeaderParser
         {
             c.Context = $"tensor #{i}";
             string name = c.ReadString("name");
-            c.Context = $"tensor '{name}'";
+            c.Context = $"tensor '{GgufCursor.Printable(name)}'";
             if (!names.Add(name))
                 throw c.Error("duplicate tensor name");
             tensors.Add(ReadTensorInfo(ref c, name, alignment));
@@ -231,7 +231,9 @@ internal static unsafe class GgufHeaderParser
         long rowBytes = MultiplyOrFail(ref c, dims[0] / qi.BlockSize, qi.BlockBytes, "row size");
         long byteLength = MultiplyOrFail(ref c, rowBytes, elements / dims[0], "byte size");
         ulong offset = c.ReadU64("data offset");
-        if (offset > long.MaxValue || (long)offset % alignment != 0)
+        if (offset > long.MaxValue)
+            throw c.Error($"data offset {offset} is past the end of any file");
+        if ((long)offset % alignment != 0)
             throw c.Error($"data offset {offset} is not a multiple of the alignment {alignment}");
         return new GgufTensorInfo(name, qi.Type, dims, elements, byteLength, (long)offset);
     }
@@ -255,14 +257,15 @@ internal static unsafe class GgufHeaderParser
         {
             if (t.Offset > dataBytes || t.ByteLength > dataBytes - t.Offset)
                 throw new GgufFormatException(
-                    $"tensor '{t.Name}': data [{t.Offset}, +{t.ByteLength}) runs past the end of the file (data section has {Math.Max(dataBytes, 0)} bytes)");
+                    $"tensor '{GgufCursor.Printable(t.Name)}': data [{t.Offset}, +{t.ByteLength}) runs past the end of the file (data section has {Math.Max(dataBytes, 0)} bytes)");
         }
         var byOffset = tensors.OrderBy(t => t.Offset).ToList();
         for (int i = 1; i < byOffset.Count; i++)
         {
             var prev = byOffset[i - 1];
             if (prev.Offset + prev.ByteLength > byOffset[i].Offset)
-                throw new GgufFormatException($"tensor '{byOffset[i].Name}' overlaps tensor '{prev.Name}' in the data section");
+                throw new GgufFormatException(
+                    $"tensor '{GgufCursor.Printable(byOffset[i].Name)}' overlaps tensor '{GgufCursor.Printable(prev.Name)}' in the data section");
         }
     }
 }

@@ -62,6 +62,15 @@ public class CorruptionTests
     }
 
     [Fact]
+    public void Names_in_messages_are_printable_and_short()
+    {
+        RejectsWith(RawGguf.Header(0, 1).Key("a\u0001b", GgufValueType.Bool).U8(7).ToArray(), "'a\\x01b'");
+        var e = Rejects(RawGguf.Header(0, 1).Key(new string('k', 5000), GgufValueType.Bool).U8(7).ToArray());
+        Assert.Contains("(5000 chars)", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Message.Length < 300, e.Message);
+    }
+
+    [Fact]
     public void Deeply_nested_arrays_are_refused_without_recursing_forever()
     {
         var raw = RawGguf.Header(0, 1).Key("n", GgufValueType.Array);
