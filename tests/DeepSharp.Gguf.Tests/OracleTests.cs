@@ -47,4 +47,39 @@ public class OracleTests
         Assert.Equal(512, a.Length);
         Assert.Equal(a, b);
     }
+
+    [Theory]
+    [InlineData(LLama.Native.LLamaFtype.MOSTLY_F16)]
+    [InlineData(LLama.Native.LLamaFtype.MOSTLY_Q4_K_M)]
+    public void Quantize_writes_a_file_this_reader_and_llama_cpp_both_load(LLama.Native.LLamaFtype ftype)
+    {
+        string dst = Path.Combine(Path.GetTempPath(), $"stories-{ftype}-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            LlamaOracle.Quantize(TestPaths.Stories260K, dst, ftype);
+            using (var f = GgufFile.Open(dst))
+            {
+                Assert.Equal(48, f.Tensors.Count);
+                var types = f.Tensors.Where(t => t.Dims.Length == 2).Select(t => t.Type).ToHashSet();
+                Assert.DoesNotContain(Core.Quant.QuantType.F32, types);
+                foreach (var t in f.Tensors)
+                    Assert.Equal(t.ByteLength, f.GetTensorBytes(t).Length);
+                if (ftype == LLama.Native.LLamaFtype.MOSTLY_F16)
+                {
+                    using var original = GgufFile.Open(TestPaths.Stories260K);
+                    var name = "blk.0.attn_q.weight";
+                    var half = f.GetTensorSpan<Half>(f.GetTensorInfo(name));
+                    var single = original.GetTensorSpan<float>(original.GetTensorInfo(name));
+                    for (int i = 0; i < single.Length; i++)
+                        Assert.Equal((Half)single[i], half[i]);
+                }
+            }
+            using var oracle = LlamaOracle.Load(dst, ctx: 32);
+            Assert.Equal(512, oracle.LastLogits([1, 403]).Length);
+        }
+        finally
+        {
+            File.Delete(dst);
+        }
+    }
 }
