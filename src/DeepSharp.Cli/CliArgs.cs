@@ -16,8 +16,7 @@ internal sealed class CliArgs
 
     private CliArgs(string command) => _command = command;
 
-    /// <param name="valued">options that take a value, e.g. "model".</param>
-    /// <param name="flags">options that take none, e.g. "special".</param>
+    /// <summary>Parses <paramref name="args"/>; <paramref name="valued"/> options take a value ("model"), <paramref name="flags"/> take none ("special").</summary>
     public static CliArgs Parse(string command, IReadOnlyList<string> args, string[] valued, string[] flags)
     {
         var parsed = new CliArgs(command);

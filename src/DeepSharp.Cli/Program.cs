@@ -11,32 +11,56 @@ internal static class Program
         commands:
           info FILE.gguf                         architecture, parameters, tensor types, context, template, special tokens
           tokenize --model FILE (--text TEXT | --inp FILE.inp) [--special] [--no-bos]
+          run --model FILE --prompt TEXT [--system TEXT] [--max-tokens N] [--temperature T] [--seed S] [--threads N]
+                                                 one chat turn: reasoning (marked as thinking), then the answer
+          chat --model FILE [--system TEXT]      interactive multi-turn chat; /reset, /exit
+          generate --model FILE (--prompt TEXT | --ids "1 2 3") [--max-tokens N] [--temperature 0] [--format text|ids]
+                                                 raw completion without a chat template
+          logits --model FILE --ids "1 2 3" --out FILE.f32
+                                                 last position's logits as little-endian float32
+          synth --arch qwen2|llama --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
+                                                 a random-weight GGUF in a real model's shape
+
+        model options: --threads N, --ctx N (default: the model's, at most 4096), --kv-type f16|f32|q8_0
+        sampling options: --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --presence-penalty,
+                          --frequency-penalty, --seed (defaults: the model file's, else R1's 0.6 / top-p 0.95)
         """;
 
     private static int Main(string[] args)
     {
         Console.OutputEncoding = System.Text.Encoding.UTF8;
+        return Execute(args, Console.In, Console.Out, Console.Error);
+    }
+
+    /// <summary>Runs one command line; returns the exit code. Errors the user can act on are one line on <paramref name="stderr"/>.</summary>
+    internal static int Execute(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
+    {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            Console.Out.Write(Usage);
+            (args.Length == 0 ? stderr : stdout).Write(Usage);
             return args.Length == 0 ? 1 : 0;
         }
         try
         {
-            return Dispatch(args[0], args[1..]);
+            return Dispatch(args[0], args[1..], stdin, stdout, stderr);
         }
         catch (Exception e) when (IsUserFacing(e))
         {
-            Console.Error.WriteLine($"deepsharp: error: {e.Message}");
-            if (Environment.GetEnvironmentVariable("DEEPSHARP_DEBUG") == "1") Console.Error.WriteLine(e);
+            stderr.WriteLine($"deepsharp: error: {e.Message}");
+            if (Environment.GetEnvironmentVariable("DEEPSHARP_DEBUG") == "1") stderr.WriteLine(e);
             return 1;
         }
     }
 
-    private static int Dispatch(string command, string[] rest) => command switch
+    private static int Dispatch(string command, string[] rest, TextReader stdin, TextWriter stdout, TextWriter stderr) => command switch
     {
-        "info" => InfoCommand.Run(rest, Console.Out),
-        "tokenize" => TokenizeCommand.Run(rest, Console.Out),
+        "info" => InfoCommand.Run(rest, stdout),
+        "tokenize" => TokenizeCommand.Run(rest, stdout),
+        "run" => RunCommand.Run(rest, stdout, stderr),
+        "chat" => ChatCommand.Run(rest, stdin, stdout, stderr),
+        "generate" => GenerateCommand.Run(rest, stdout, stderr),
+        "logits" => LogitsCommand.Run(rest, stdout),
+        "synth" => SynthCommand.Run(rest, stdout),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 

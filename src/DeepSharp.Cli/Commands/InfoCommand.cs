@@ -77,6 +77,7 @@ internal static class InfoCommand
             string key = $"tokenizer.ggml.{kind}_token_id";
             if (!md.ContainsKey(key)) continue;
             long id = md.GetInt64(key);
+            if (id is < 0 or >= uint.MaxValue) continue; // -1 (often stored as u32 0xFFFFFFFF) means "no such token"
             string text = tokens is not null && id >= 0 && id < tokens.Length ? $" '{tokens[id]}'" : "";
             parts.Add($"{kind}={Num(id)}{text}");
         }
