@@ -78,8 +78,14 @@ internal static class GgufTokenizerLoader
 
     private static SpecialTokens.Given ReadGivenIds(GgufMetadata md, (int Bos, int Eos, int Unknown)? defaults)
     {
-        int? Id(string name, int? dflt = null) =>
-            md.ContainsKey(Prefix + name) ? checked((int)md.GetInt64(Prefix + name)) : dflt;
+        // -1 (often stored as u32 0xFFFFFFFF, as in stories260K's padding id) means "none"; llama.cpp likewise
+        // ignores an id outside the vocabulary and keeps the default.
+        int? Id(string name, int? dflt = null)
+        {
+            if (!md.ContainsKey(Prefix + name)) return dflt;
+            long id = md.GetInt64(Prefix + name);
+            return id is >= 0 and < int.MaxValue ? (int)id : dflt;
+        }
         return new SpecialTokens.Given(
             Bos: Id("bos_token_id", defaults?.Bos), Eos: Id("eos_token_id", defaults?.Eos),
             Eot: Id("eot_token_id"), Eom: Id("eom_token_id"), Unknown: Id("unknown_token_id", defaults?.Unknown),
