@@ -11,10 +11,14 @@ internal sealed record SpecialTokens(
     private static readonly string[] EotTexts =
         ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>",
          "<\uFF5Cend\u2581of\u2581sentence\uFF5C>"];
-    // "</s>" is in the list of the llama.cpp that LLamaSharp 0.30 bundles (our oracle), not yet at c392e509; it makes
-    // Phi-3's user-defined "</s>" a control token.
     private static readonly string[] EogTexts =
-        ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "</s>"];
+        ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>"];
+
+    // Newer llama.cpp (the one LLamaSharp 0.30 bundles, our oracle; not yet c392e509) also lists "</s>" (added for
+    // PaddleOCR), which makes Phi-3's user-defined "</s>" a control token. llama.cpp applies it to any token with that
+    // text, so Qwen's ordinary BPE token "</s>" (id 128247) would end generation: we apply it only to tokens that are
+    // not normal.
+    private static readonly string[] EogTextsOfAddedTokens = ["</s>"];
     private static readonly string[] FimPadTexts = ["<|fim_pad|>", "<fim-pad>", "<PAD>"];
     private static readonly string[] FimRepTexts = ["<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>"];
     private static readonly string[] FimSepTexts = ["<|file_sep|>"];
@@ -59,6 +63,10 @@ internal sealed record SpecialTokens(
         foreach (string t in EogTexts)
         {
             if (idOfText.TryGetValue(t, out int id)) eog.Add(MarkControl(id, types)!.Value);
+        }
+        foreach (string t in EogTextsOfAddedTokens)
+        {
+            if (idOfText.TryGetValue(t, out int id) && types[id] != TokenType.Normal) eog.Add(MarkControl(id, types)!.Value);
         }
         int? eos = Valid(given.Eos);
         foreach (int? id in new[] { eos, eot, eom })
