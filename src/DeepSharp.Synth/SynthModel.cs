@@ -58,15 +58,24 @@ public static class SynthModel
         }
 
         writer.WriteHeader();
+        var pools = new Dictionary<QuantType, BlockPool>();
         for (int i = 0; i < plan.Tensors.Count; i++)
         {
-            WriteTensor(writer, plan, i, options);
+            SynthTensor t = plan.Tensors[i];
+            BlockPool? pool = null;
+            if (BlockPool.Applies(t) && !pools.TryGetValue(t.Type, out pool))
+            {
+                pool = BlockPool.Create(t.Type, options.Seed, options.WeightStd, options.Threads);
+                pools[t.Type] = pool;
+            }
+
+            WriteTensor(writer, plan, i, options, pool);
         }
 
         writer.Finish();
     }
 
-    private static void WriteTensor(GgufWriter writer, SynthPlan plan, int index, SynthOptions options)
+    private static void WriteTensor(GgufWriter writer, SynthPlan plan, int index, SynthOptions options, BlockPool? pool)
     {
         SynthTensor t = plan.Tensors[index];
         if (t.Kind == WeightKind.RopeFactors)
@@ -86,12 +95,23 @@ public static class SynthModel
         {
             int rows = (int)Math.Min(rowsPerChunk, t.RowCount - first);
             long chunkFirst = first;
-            Parallel.For(0, rows, parallel, () => new float[rowLength], (r, _, scratch) =>
+            if (pool is not null)
             {
-                WeightGenerator.FillRow(t, index, chunkFirst + r, options.Seed, options.WeightStd, scratch);
-                Quantize.Row(t.Type, scratch, chunk.AsSpan(r * rowBytes, rowBytes));
-                return scratch;
-            }, _ => { });
+                for (int r = 0; r < rows; r++)
+                {
+                    pool.FillRow(WeightGenerator.RowSeed(options.Seed, index, chunkFirst + r), chunk.AsSpan(r * rowBytes, rowBytes));
+                }
+            }
+            else
+            {
+                Parallel.For(0, rows, parallel, () => new float[rowLength], (r, _, scratch) =>
+                {
+                    WeightGenerator.FillRow(t, index, chunkFirst + r, options.Seed, options.WeightStd, scratch);
+                    Quantize.Row(t.Type, scratch, chunk.AsSpan(r * rowBytes, rowBytes));
+                    return scratch;
+                }, _ => { });
+            }
+
             writer.WriteTensorData(chunk.AsSpan(0, rows * rowBytes));
         }
     }

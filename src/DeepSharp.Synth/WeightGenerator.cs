@@ -56,7 +56,7 @@ internal static class WeightGenerator
         return factors;
     }
 
-    private static ulong RowSeed(ulong seed, int tensorIndex, long row)
+    public static ulong RowSeed(ulong seed, int tensorIndex, long row)
     {
         ulong s = seed;
         ulong a = SplitMix64(ref s) ^ (ulong)tensorIndex;
@@ -129,7 +129,7 @@ internal static class WeightGenerator
     }
 
     /// <summary>xoshiro256** (https://prng.di.unimi.it/xoshiro256starstar.c), SplitMix64-seeded.</summary>
-    private struct Xoshiro
+    internal struct Xoshiro
     {
         private ulong _s0, _s1, _s2, _s3;
 

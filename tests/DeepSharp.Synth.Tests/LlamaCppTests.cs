@@ -14,7 +14,7 @@ public sealed class LlamaCppTests : IDisposable
 
     private string WriteModel(SynthOptions options)
     {
-        string path = Path.Combine(_dir, $"{options.Preset}-{options.FileType}-{options.VocabOnly}.gguf");
+        string path = Path.Combine(_dir, $"{options.Preset ?? options.Shape!.ModelName}-{options.FileType}-{options.VocabOnly}.gguf");
         SynthModel.Write(options, path);
         return path;
     }
@@ -48,6 +48,19 @@ public sealed class LlamaCppTests : IDisposable
         Assert.All(logits, v => Assert.True(float.IsFinite(v)));
         // Random weights must still give a spread of logits, not a constant row.
         Assert.True(logits.Max() - logits.Min() > 0.05f, $"logit range {logits.Max() - logits.Min()}");
+    }
+
+    [Theory]
+    [InlineData("q4_k_m")]
+    [InlineData("q8_0")]
+    public void Llama_cpp_runs_a_model_with_pooled_tensors(string fileType)
+    {
+        string path = WriteModel(new SynthOptions { Shape = WriteTests.PooledShape, FileType = fileType });
+        using LlamaOracle oracle = LlamaOracle.Load(path, ctx: 64);
+        float[] logits = oracle.LastLogits(oracle.Tokenize("<｜User｜>hello<｜Assistant｜>", addBos: true, special: true));
+        Assert.Equal(4096, logits.Length);
+        Assert.All(logits, v => Assert.True(float.IsFinite(v)));
+        Assert.True(logits.Max() - logits.Min() > 0.05f);
     }
 
     [Theory]

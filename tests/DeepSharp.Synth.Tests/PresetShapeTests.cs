@@ -88,6 +88,12 @@ public class PresetShapeTests
         Assert.Equal("</think>", tokens[151649]);
         Assert.Equal("<|file_sep|>", tokens[151664]);
         Assert.Equal(tokens.Length, tokens.Distinct(StringComparer.Ordinal).Count());
+        int[] types = (int[])md["tokenizer.ggml.token_type"];
+        Assert.All(types[..151643], t => Assert.Equal((int)TokenType.Normal, t));   // ordinary ids: bytes, merges, pseudo-words
+        Assert.Equal("[PAD151665]", tokens[151665]);                                 // as llama.cpp's converter pads
+        Assert.Equal((int)TokenType.Unused, types[151935]);
+        Assert.Equal((int)TokenType.Control, types[151644]);
+        Assert.Equal((int)TokenType.UserDefined, types[151648]);
 
         // 1,777,088,000 parameters (HF: DeepSeek-R1-Distill-Qwen-1.5B, untied lm_head); 339 tensors.
         Assert.Equal(1_777_088_000, plan.ParameterCount);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DeepSharp.Gguf;
 using DeepSharp.Synth;
 
@@ -41,6 +42,41 @@ public class WriteTests
             Assert.All(file.GetTensorSpan<float>(file.GetTensorInfo("blk.2.ffn_norm.weight")).ToArray(), v => Assert.Equal(1f, v));
             Assert.Equal(WeightGenerator.Llama3RopeFactors(new Llama3RopeScaling(8f, 1f, 4f, 8192), 16, 500000f),
                 file.GetTensorSpan<float>(file.GetTensorInfo("rope_freqs.weight")).ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A shape whose embedding and output (2M values each) are big enough for the pooled fast path.</summary>
+    internal static SynthShape PooledShape => SynthPresets.Get("tiny-qwen2") with
+    {
+        ModelName = "pooled", NEmbd = 512, NHead = 8, NHeadKv = 2, NFf = 1024, NLayer = 2, NVocab = 4096, SpecialBase = 4096 - 22,
+    };
+
+    [Fact]
+    public void Large_tensors_from_the_pool_are_normal_distinct_and_deterministic()
+    {
+        var options = new SynthOptions { Shape = PooledShape, FileType = "f32", Seed = 5 };
+        byte[] bytes = Bytes(options);
+        Assert.Equal(bytes, Bytes(options with { Threads = 1 }));
+
+        string path = Path.Combine(Path.GetTempPath(), $"synth-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            using GgufFile file = GgufFile.Open(path);
+            float[] embd = file.GetTensorSpan<float>(file.GetTensorInfo("token_embd.weight")).ToArray();
+            double mean = embd.Average();
+            double std = Math.Sqrt(embd.Select(v => (v - mean) * (v - mean)).Average());
+            Assert.InRange(mean, -0.0005, 0.0005);
+            Assert.InRange(std, 0.0199, 0.0201);
+            // Rows are different combinations of pool segments: no two of the 4096 rows are equal.
+            var rows = Enumerable.Range(0, 4096).Select(r => Convert.ToBase64String(MemoryMarshal.AsBytes(embd.AsSpan(r * 512, 512)))).ToHashSet();
+            Assert.Equal(4096, rows.Count);
+            float[] output = file.GetTensorSpan<float>(file.GetTensorInfo("output.weight")).ToArray();
+            Assert.NotEqual(embd, output);
         }
         finally
         {

@@ -78,7 +78,35 @@ public sealed class SynthVocab
             }
         }
 
+        FillWithPseudoWords(tokens, types, id, shape.SpecialBase, known);
         return [.. merges];
+    }
+
+    /// <summary>
+    /// Fills the ordinary ids after the learned tokens with unique pronounceable pseudo-words (" kabo", "tesu"), normal
+    /// tokens that no merge produces. A random-weight model samples mostly from these, so its streamed output reads as
+    /// text; unused [PAD] tokens would decode to nothing.
+    /// </summary>
+    private static void FillWithPseudoWords(string?[] tokens, TokenType[] types, int from, int to, HashSet<string> known)
+    {
+        const string consonants = "bdfgklmnprstvz";
+        const string vowels = "aeiou";
+        int syllables = consonants.Length * vowels.Length;
+        for (int n = 0, id = from; id < to; n++)
+        {
+            var word = new System.Text.StringBuilder(n % 2 == 0 ? "Ġ" : string.Empty);   // half with a leading space
+            for (int k = (n / 2) + syllables; k > 0; k /= syllables)
+            {
+                int syllable = k % syllables;
+                word.Append(consonants[syllable / vowels.Length]).Append(vowels[syllable % vowels.Length]);
+            }
+
+            if (known.Add(word.ToString()))
+            {
+                tokens[id] = word.ToString();
+                types[id++] = TokenType.Normal;
+            }
+        }
     }
 
     // Training takes a moment and its result depends only on the regex and the budget: learn once per process.
