@@ -7,7 +7,7 @@ root="$(cd "$(dirname "$0")" && pwd)"
 exe="$root/artifacts/bin/DeepSharp.Cli/release/deepsharp"
 
 if [ ! -x "$exe" ] || [ -n "$(find "$root/src" -newer "$exe" -name '*.cs' -print -quit)" ]; then
-  dotnet build "$root/src/DeepSharp.Cli/DeepSharp.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+  dotnet build "$root/src/DeepSharp.Cli/DeepSharp.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly\;NoSummary >&2
 fi
 
 demo="$root/models/r1-distill-qwen-1.5b-q4_k_m.gguf"

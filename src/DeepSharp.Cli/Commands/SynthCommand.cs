@@ -1,3 +1,4 @@
+using System.Globalization;
 using DeepSharp.Synth;
 
 namespace DeepSharp.Cli.Commands;
@@ -26,7 +27,8 @@ internal static class SynthCommand
             Threads = a.GetInt("threads", Environment.ProcessorCount, 1, 1024),
         };
         var plan = SynthModel.Write(options, outPath);
-        stdout.WriteLine($"wrote {outPath}: {plan}");
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {outPath}: {plan.Shape.Arch} {preset}, {plan.FileType}, {plan.ParameterCount / 1e6:0.0} M parameters, {plan.TensorBytes / 1048576.0:0.0} MiB of weights, seed {options.Seed}"));
         return 0;
     }
 }
