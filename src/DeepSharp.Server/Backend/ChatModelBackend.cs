@@ -1,0 +1,81 @@
+using DeepSharp.Chat;
+using DeepSharp.Models;
+using DeepSharp.Runtime;
+using DeepSharp.Sampling;
+using DeepSharp.Tokenizers;
+
+namespace DeepSharp.Server.Backend;
+
+/// <summary>The real backend: a GGUF chat model, one <see cref="Session"/> (KV cache) per slot.</summary>
+public sealed class ChatModelBackend : IModelBackend
+{
+    private readonly ChatModel _model;
+
+    public ChatModelBackend(ChatModel model, string? modelId = null, SamplingOptions? sampling = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        ModelId = modelId ?? DefaultId(model);
+        DefaultSampling = sampling ?? model.DefaultSampling;
+    }
+
+    /// <summary>Loads <paramref name="path"/>; the backend owns (and disposes) the model.</summary>
+    public static ChatModelBackend Load(string path, LoadOptions? options = null, string? modelId = null) =>
+        new(ChatModel.Load(path, options), modelId ?? Path.GetFileNameWithoutExtension(path));
+
+    public string ModelId { get; }
+    public int ContextSize => _model.Model.ContextSize;
+    public int VocabSize => _model.Model.VocabSize;
+    public SamplingOptions DefaultSampling { get; }
+    public ChatModel Model => _model;
+
+    public RenderedPrompt RenderChat(IReadOnlyList<ChatMessage> messages)
+    {
+        string text = _model.RenderChat(messages);
+        return new RenderedPrompt(_model.TokenizePrompt(text), ChatModel.EndsInReasoning(text));
+    }
+
+    public int[] Tokenize(string text) => _model.TokenizePrompt(text);
+
+    public bool IsEndOfGeneration(int token) => _model.Tokenizer.IsEndOfGeneration(token);
+
+    public byte[] TokenBytes(int token) => _model.Tokenizer.TokenBytes(token);
+
+    public ITokenDecoder CreateDecoder() => new Decoder(new StreamingDecoder(_model.Tokenizer));
+
+    public ISequenceSlot CreateSlot() => new SessionSlot(_model.Model.CreateSession());
+
+    public void Dispose() => _model.Dispose();
+
+    private static string DefaultId(ChatModel model) =>
+        model.Model.File.Metadata.GetStringOrNull("general.name") is { Length: > 0 } name ? name : "deepsharp";
+
+    private sealed class Decoder(StreamingDecoder inner) : ITokenDecoder
+    {
+        public string Push(int token) => inner.Push(token);
+        public string Flush() => inner.Flush();
+    }
+
+    private sealed class SessionSlot(Session session) : ISequenceSlot
+    {
+        private readonly List<int> _tokens = [];
+
+        public IReadOnlyList<int> Tokens => _tokens;
+        public int Remaining => session.Remaining;
+        public ReadOnlySpan<float> Logits => session.Logits;
+
+        public void Rewind(int position)
+        {
+            session.Rewind(position);
+            _tokens.RemoveRange(position, _tokens.Count - position);
+        }
+
+        public void Append(ReadOnlySpan<int> tokens)
+        {
+            session.Prefill(tokens);
+            foreach (int t in tokens) _tokens.Add(t);
+        }
+
+        public void Dispose() => session.Dispose();
+    }
+}
