@@ -20,6 +20,9 @@ public sealed class Model : IDisposable
         Network = network;
         Options = options;
         ContextSize = options.ContextSize > 0 ? options.ContextSize : Math.Min(network.Spec.NCtxTrain, LoadOptions.DefaultMaxContext);
+        var s = network.Spec;
+        if (options.KvType == Kernels.Attention.KvType.Q8_0 && (s.HeadDim % 32 != 0 || s.HeadDimV % 32 != 0))
+            throw new ArgumentException($"a Q8_0 KV cache needs head sizes that are multiples of 32; this model's are {s.HeadDim}/{s.HeadDimV} (use F16)", nameof(options));
         _pool = new WorkerPool(options.Threads);
     }
 

@@ -52,6 +52,9 @@ public sealed class KvCache
     /// <summary>acc [len] += w · V[layer][pos][offset .. offset+len].</summary>
     public void AccumulateV(int layer, int pos, int offset, float w, Span<float> acc) => _v[layer].Axpy(pos, offset, w, acc);
 
+    /// <summary>acc [len] ← f16(acc + w · V[layer][pos][offset ..]) per element: llama.cpp's F16 flash-attention accumulator.</summary>
+    public void AccumulateVHalf(int layer, int pos, int offset, float w, Span<float> acc) => _v[layer].AxpyHalf(pos, offset, w, acc);
+
     private abstract class RowStore
     {
         public static RowStore Create(KvType t, int rows, int width) => t switch
@@ -71,6 +74,12 @@ public sealed class KvCache
         public abstract void Write(int pos, ReadOnlySpan<float> row);
         public abstract float Dot(int pos, int offset, ReadOnlySpan<float> q);
         public abstract void Axpy(int pos, int offset, float w, Span<float> acc);
+
+        public virtual void AxpyHalf(int pos, int offset, float w, Span<float> acc)
+        {
+            Axpy(pos, offset, w, acc);
+            for (int i = 0; i < acc.Length; i++) acc[i] = (float)(Half)acc[i];
+        }
     }
 
     private sealed class F32Rows(int rows, int width) : RowStore
@@ -105,6 +114,12 @@ public sealed class KvCache
         {
             var src = _data.AsSpan(pos * width + offset, acc.Length);
             for (int i = 0; i < src.Length; i++) acc[i] += w * (float)src[i];
+        }
+
+        public override void AxpyHalf(int pos, int offset, float w, Span<float> acc)
+        {
+            var src = _data.AsSpan(pos * width + offset, acc.Length);
+            for (int i = 0; i < src.Length; i++) acc[i] = (float)(Half)MathF.FusedMultiplyAdd((float)src[i], w, acc[i]);
         }
     }
 

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using DeepSharp.Oracle;
+using DeepSharp.Synth;
+using static DeepSharp.Models.Tests.ModelTestHelpers;
+
+namespace DeepSharp.Models.Tests;
+
+/// <summary>Seeded random-weight GGUF files (DeepSharp.Synth) written once per test run into a temp folder.</summary>
+public sealed class SynthFiles : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("deepsharp-synth-").FullName;
+    private readonly ConcurrentDictionary<string, string> _paths = new();
+
+    public string Get(string preset, string fileType) => _paths.GetOrAdd($"{preset}.{fileType}", key =>
+    {
+        string path = Path.Combine(_dir, key + ".gguf");
+        SynthModel.Write(new SynthOptions { Preset = preset, FileType = fileType, Seed = 7, Threads = Threads }, path);
+        return path;
+    });
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
+
+/// <summary>
+/// Small synthetic qwen2 and llama models of several shapes (head counts and sizes that are not powers of two,
+/// tied and untied output, llama-3 rope factors) at every weight type, against llama.cpp.
+/// </summary>
+public sealed class SyntheticModelTests(SynthFiles files) : IClassFixture<SynthFiles>
+{
+    private static readonly int[] Prompt = [1, 17, 42, 99, 5, 300, 7, 12, 250, 64, 3];
+    private static readonly string[] FloatTypes = ["f32", "f16", "bf16"];
+    private static readonly string[] QuantTypes = ["q8_0", "q4_0", "q4_k_m", "q5_k_m", "q6_k"];
+
+
+    // Cases whose 32-token greedy continuation leaves llama.cpp's on a near-tie after 20+ identical tokens (known gap:
+    // in these files llama.cpp's quantized prompt pass differs from its own one-token path by up to ~1% of the logit
+    // scale for some prompts, and ours follows the one-token path). They keep the strict logits checks above.
+    private static readonly HashSet<(string, string)> LateNearTie =
+        [("tiny-qwen2-k", "q8_0"), ("tiny-qwen2-k", "q6_k"), ("tiny-qwen2", "q5_k_m")];
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string preset in new[] { "tiny-qwen2", "tiny-qwen2-tied", "tiny-qwen2-k", "tiny-llama", "tiny-llama-tied" })
+            foreach (string type in FloatTypes.Concat(QuantTypes))
+                data.Add(preset, type);
+        foreach (string type in FloatTypes) data.Add("tiny-qwen2-odd", type);   // 72-wide rows fit no quant block
+        return data;
+    }
+
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Logits_and_greedy_continuation_match_llama_cpp(string preset, string fileType)
+    {
+        string path = files.Get(preset, fileType);
+        using var oracle = LlamaOracle.Load(path, ctx: 64);
+        float[] expected = oracle.LastLogits(Prompt);
+        int[] expectedTokens = oracle.Greedy(Prompt, 32);
+
+        using var model = Load(path, ctx: 64);
+        using var session = model.CreateSession();
+        var logits = session.Prefill(Prompt);
+        double cosine = Cosine(expected, logits);
+        double floor = FloatTypes.Contains(fileType) ? 0.9999 : 0.999;
+        Assert.True(cosine >= floor, $"{preset} {fileType}: cosine {cosine} < {floor}");
+        Assert.Equal(ArgMax(expected), ArgMax(logits));
+
+        session.Reset();
+        int[] actual = Greedy(session, Prompt, 32, EosOf(model));
+        if (LateNearTie.Contains((preset, fileType)))
+        {
+            int same = expectedTokens.Zip(actual).TakeWhile(p => p.First == p.Second).Count();
+            Assert.True(same >= 20, $"{preset} {fileType}: only {same} identical greedy tokens");
+            return;
+        }
+        Assert.Equal(expectedTokens, actual);
+    }
+
+    [Theory]
+    [InlineData("tiny-qwen2", 0)]
+    [InlineData("tiny-qwen2", 2)]
+    [InlineData("tiny-llama", 1)]
+    public void Dropping_one_layer_moves_the_logits_far_outside_the_tolerance(string preset, int layer)
+    {
+        string path = files.Get(preset, "f32");
+        using var oracle = LlamaOracle.Load(path, ctx: 64);
+        float[] expected = oracle.LastLogits(Prompt);
+        using var model = Load(path, ctx: 64);
+        model.Network.SkipLayer = layer;
+        using var session = model.CreateSession();
+        double cosine = Cosine(expected, session.Prefill(Prompt));
+        Assert.True(cosine < 0.99, $"without layer {layer} cosine is still {cosine}");
+    }
+
+    [Fact]
+    public void Qwen2_spec_has_neox_rope_and_biases_and_tied_output_is_detected()
+    {
+        using var untied = Load(files.Get("tiny-qwen2", "f32"));
+        Assert.Equal(Kernels.Float.RopeStyle.Neox, untied.Spec.Rope.Style);
+        Assert.True(untied.Spec.QkvBias);
+        Assert.False(untied.Network.TiedOutput);
+        using var tied = Load(files.Get("tiny-qwen2-tied", "f32"));
+        Assert.True(tied.Network.TiedOutput);
+        using var llama = Load(files.Get("tiny-llama", "f32"));
+        Assert.NotNull(llama.Spec.Rope.FreqFactors);
+    }
+
+    [Theory]
+    [InlineData(Kernels.Attention.KvType.F32, 0.9999)]
+    [InlineData(Kernels.Attention.KvType.Q8_0, 0.999)]
+    public void Other_kv_cache_types_stay_close_to_llama_cpp(Kernels.Attention.KvType kv, double floor)
+    {
+        string path = files.Get("tiny-qwen2-k", "f32");   // head size 64: whole Q8_0 blocks
+        using var oracle = LlamaOracle.Load(path, ctx: 64);
+        float[] expected = oracle.LastLogits(Prompt);
+        using var model = Load(path, ctx: 64, kv: kv);
+        using var session = model.CreateSession();
+        double cosine = Cosine(expected, session.Prefill(Prompt));
+        Assert.True(cosine >= floor, $"{kv}: cosine {cosine}");
+    }
+}
