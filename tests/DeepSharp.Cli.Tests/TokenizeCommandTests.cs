@@ -39,7 +39,8 @@ public class TokenizeCommandTests
     [Fact]
     public void All_four_shipped_vocabularies_are_covered()
     {
-        Assert.Equal(4, VocabsWithExpectedOutput().Count());
+        int covered = Directory.GetFiles(VocabDir, "*.gguf").Count(g => File.Exists(g + ".inp") && File.Exists(g + ".out"));
+        Assert.Equal(4, covered); // gpt-2, deepseek-coder, llama-spm, phi-3 (SOURCES.md)
     }
 
     [Fact]

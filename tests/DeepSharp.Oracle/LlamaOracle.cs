@@ -25,15 +25,19 @@ public sealed class LlamaOracle : IDisposable
     /// <summary>Number of tokens in the model's vocabulary (the length of a logits row).</summary>
     public int VocabSize => _weights.Vocab.Count;
 
-    /// <summary>Loads a GGUF model memory-mapped on the CPU with one context of <paramref name="ctx"/> positions.</summary>
-    public static LlamaOracle Load(string ggufPath, int ctx = 512, int threads = 2)
+    /// <summary>
+    /// Loads a GGUF model memory-mapped on the CPU with one context of <paramref name="ctx"/> positions.
+    /// <paramref name="ubatch"/> is llama.cpp's micro-batch (default: the whole context); 1 makes it evaluate a
+    /// prompt one token at a time, through the same kernels it uses for decoding.
+    /// </summary>
+    public static LlamaOracle Load(string ggufPath, int ctx = 512, int threads = 2, int ubatch = 0)
     {
         LlamaNative.EnsureLoaded();
         var p = new ModelParams(ggufPath)
         {
             ContextSize = (uint)ctx,
             BatchSize = (uint)ctx,
-            UBatchSize = (uint)ctx,
+            UBatchSize = (uint)(ubatch > 0 ? ubatch : ctx),
             Threads = threads,
             BatchThreads = threads,
             GpuLayerCount = 0,
