@@ -88,7 +88,4 @@ internal static class RequestValidation
         "deepseek-legacy" => Scheduling.ReasoningFormat.DeepSeekLegacy,
         _ => throw ApiException.BadValue("reasoning_format", "must be deepseek, none, deepseek-legacy or auto"),
     };
-
-    public static ReasoningFormat ParseReasoningFormat(string text) =>
-        ReasoningFormat(text, Scheduling.ReasoningFormat.DeepSeek);
 }

@@ -9,7 +9,7 @@ namespace DeepSharp.Server.Endpoints;
 /// <summary>
 /// The web chat page: files under <c>src/DeepSharp.Server/wwwroot/</c> are embedded in the assembly (logical name
 /// <c>wwwroot/&lt;relative path&gt;</c>), so the page works from any working directory. <c>GET /</c> serves
-/// <c>wwwroot/index.html</c>; other paths serve the file of that name. API routes take precedence (catch-all route).
+/// <c>wwwroot/index.html</c>; other paths serve the file of that name. API routes take precedence (fallback route).
 /// </summary>
 internal static class WebPage
 {
@@ -19,7 +19,10 @@ internal static class WebPage
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/", (HttpContext context) => ServeAsync(context, "index.html"));
-        app.MapGet("/{**path}", (HttpContext context, string path) => ServeAsync(context, path));
+        // Lowest priority, any method: unknown API paths end here too and get a JSON 404.
+        app.MapFallback((HttpContext context) => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+            ? ServeAsync(context, context.Request.Path.Value!.TrimStart('/'))
+            : throw NotFound(context.Request.Path.Value!.TrimStart('/')));
     }
 
     private static async Task ServeAsync(HttpContext context, string path)
