@@ -18,6 +18,9 @@ internal static class Program
                                                  raw completion without a chat template
           logits --model FILE --ids "1 2 3" --out FILE.f32
                                                  last position's logits as little-endian float32
+          serve --model FILE [--host 127.0.0.1] [--port 8080] [--parallel N] [--queue N] [--api-key KEY | --api-key-file F]
+                [--reasoning-format deepseek|none|deepseek-legacy] [--alias NAME]
+                                                 OpenAI/DeepSeek/Ollama-compatible HTTP server and web chat page
           synth --arch qwen2|llama --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
 
@@ -61,6 +64,7 @@ internal static class Program
         "generate" => GenerateCommand.Run(rest, stdout, stderr),
         "logits" => LogitsCommand.Run(rest, stdout),
         "synth" => SynthCommand.Run(rest, stdout),
+        "serve" => ServeCommand.Run(rest, stdout, stderr),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 
