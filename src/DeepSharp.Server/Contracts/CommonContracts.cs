@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace DeepSharp.Server.Contracts;
@@ -64,4 +65,17 @@ internal sealed class HealthResponse
 [JsonSerializable(typeof(ModelListResponse))]
 [JsonSerializable(typeof(ModelDto))]
 [JsonSerializable(typeof(HealthResponse))]
-internal sealed partial class ServerJson : JsonSerializerContext;
+internal sealed partial class ServerJson : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the server writes with: like <see cref="Default"/>, but without escaping '&lt;', '&gt;', '+' and
+    /// non-ASCII text as \uXXXX (valid either way; reasoning is full of &lt;think&gt; tags and readers look at it).
+    /// </summary>
+    public static ServerJson Web { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.Strict,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

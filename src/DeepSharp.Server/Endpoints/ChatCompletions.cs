@@ -22,7 +22,7 @@ internal static class ChatCompletions
 
     private static async Task HandleAsync(HttpContext context, ServerState state)
     {
-        var body = await RequestBody.ReadAsync(context, ServerJson.Default.ChatCompletionRequest);
+        var body = await RequestBody.ReadAsync(context, ServerJson.Web.ChatCompletionRequest);
         var request = ToGenerationRequest(body, state);
         var job = state.Submit(request, context.RequestAborted);
         string id = ServerState.NewId("chatcmpl-");
@@ -139,7 +139,7 @@ internal static class ChatCompletions
             })],
             Usage = ToUsage(acc.Usage!),
         };
-        await context.Response.WriteAsJsonAsync(response, ServerJson.Default.ChatCompletionResponse, cancellationToken: context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(response, ServerJson.Web.ChatCompletionResponse, cancellationToken: context.RequestAborted);
     }
 
     /// <summary>Role first, then reasoning deltas, then content deltas, a finish chunk per choice, usage, [DONE].</summary>
@@ -153,7 +153,7 @@ internal static class ChatCompletions
             new() { Id = id, Created = created, Model = model, Choices = choice is null ? [] : [choice], Usage = usage };
 
         for (int i = 0; i < job.Request.Choices; i++)
-            await sse.WriteAsync(Chunk(new ChunkChoiceDto { Index = i, Delta = new ChunkDeltaDto { Role = "assistant", Content = "" } }), ServerJson.Default.ChatCompletionChunk, ct);
+            await sse.WriteAsync(Chunk(new ChunkChoiceDto { Index = i, Delta = new ChunkDeltaDto { Role = "assistant", Content = "" } }), ServerJson.Web.ChatCompletionChunk, ct);
         try
         {
             await foreach (var e in job.Events.ReadAllAsync(ct))
@@ -170,13 +170,13 @@ internal static class ChatCompletions
                     JobEndEvent done when includeUsage => Chunk(null, ToUsage(done.Usage)),
                     _ => null,
                 };
-                if (chunk is not null) await sse.WriteAsync(chunk, ServerJson.Default.ChatCompletionChunk, ct);
+                if (chunk is not null) await sse.WriteAsync(chunk, ServerJson.Web.ChatCompletionChunk, ct);
             }
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // Headers are gone: report the failure as a final event, as OpenAI-compatible servers do.
-            await sse.WriteAsync(ErrorHandling.ToBody(ErrorHandling.ToApiError(e)), ServerJson.Default.ErrorResponse, ct);
+            await sse.WriteAsync(ErrorHandling.ToBody(ErrorHandling.ToApiError(e)), ServerJson.Web.ErrorResponse, ct);
         }
         await sse.DoneAsync(ct);
     }

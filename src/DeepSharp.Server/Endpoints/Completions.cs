@@ -23,7 +23,7 @@ internal static class Completions
 
     private static async Task HandleAsync(HttpContext context, ServerState state)
     {
-        var body = await RequestBody.ReadAsync(context, ServerJson.Default.CompletionRequest);
+        var body = await RequestBody.ReadAsync(context, ServerJson.Web.CompletionRequest);
         var (request, promptText) = ToGenerationRequest(body, state);
         var job = state.Submit(request, context.RequestAborted);
         string id = ServerState.NewId("cmpl-");
@@ -96,7 +96,7 @@ internal static class Completions
             })],
             Usage = ChatCompletions.ToUsage(acc.Usage!),
         };
-        await context.Response.WriteAsJsonAsync(response, ServerJson.Default.CompletionResponse, cancellationToken: context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(response, ServerJson.Web.CompletionResponse, cancellationToken: context.RequestAborted);
     }
 
     private static async Task StreamAsync(HttpContext context, ServerState state, GenerationJob job, string id, string echo, bool includeUsage)
@@ -108,7 +108,7 @@ internal static class Completions
             new() { Id = id, Created = created, Model = state.Backend.ModelId, Choices = choice is null ? [] : [choice], Usage = usage };
         if (echo.Length > 0)
             for (int i = 0; i < job.Request.Choices; i++)
-                await sse.WriteAsync(Chunk(new CompletionChoiceDto { Index = i, Text = echo }), ServerJson.Default.CompletionResponse, ct);
+                await sse.WriteAsync(Chunk(new CompletionChoiceDto { Index = i, Text = echo }), ServerJson.Web.CompletionResponse, ct);
         try
         {
             await foreach (var e in job.Events.ReadAllAsync(ct))
@@ -125,12 +125,12 @@ internal static class Completions
                     JobEndEvent done when includeUsage => Chunk(null, ChatCompletions.ToUsage(done.Usage)),
                     _ => null,
                 };
-                if (chunk is not null) await sse.WriteAsync(chunk, ServerJson.Default.CompletionResponse, ct);
+                if (chunk is not null) await sse.WriteAsync(chunk, ServerJson.Web.CompletionResponse, ct);
             }
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            await sse.WriteAsync(ErrorHandling.ToBody(ErrorHandling.ToApiError(e)), ServerJson.Default.ErrorResponse, ct);
+            await sse.WriteAsync(ErrorHandling.ToBody(ErrorHandling.ToApiError(e)), ServerJson.Web.ErrorResponse, ct);
         }
         await sse.DoneAsync(ct);
     }

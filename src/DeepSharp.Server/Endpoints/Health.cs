@@ -14,6 +14,6 @@ internal static class Health
             var s = state.Scheduler;
             int busy = s.BusySlots;
             var health = new HealthResponse { SlotsIdle = s.SlotCount - busy, SlotsProcessing = busy, QueueLength = s.QueueLength };
-            return context.Response.WriteAsJsonAsync(health, ServerJson.Default.HealthResponse);
+            return context.Response.WriteAsJsonAsync(health, ServerJson.Web.HealthResponse);
         });
 }

@@ -11,12 +11,12 @@ internal static class Models
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
         app.MapGet("/v1/models", (HttpContext context) =>
-            context.Response.WriteAsJsonAsync(new ModelListResponse { Data = [Describe(state)] }, ServerJson.Default.ModelListResponse));
+            context.Response.WriteAsJsonAsync(new ModelListResponse { Data = [Describe(state)] }, ServerJson.Web.ModelListResponse));
         app.MapGet("/v1/models/{id}", (HttpContext context, string id) =>
         {
             if (id != state.Backend.ModelId)
                 throw new ApiException(404, "invalid_request_error", $"the model '{id}' does not exist", "model", "model_not_found");
-            return context.Response.WriteAsJsonAsync(Describe(state), ServerJson.Default.ModelDto);
+            return context.Response.WriteAsJsonAsync(Describe(state), ServerJson.Web.ModelDto);
         });
     }
 

@@ -23,7 +23,7 @@ internal static class Ollama
     {
         app.MapPost("/api/chat", (HttpContext context) => ChatAsync(context, state));
         app.MapPost("/api/generate", (HttpContext context) => GenerateAsync(context, state));
-        app.MapGet("/api/tags", (HttpContext context) => context.Response.WriteAsJsonAsync(Tags(state), ServerJson.Default.OllamaTagsResponse));
+        app.MapGet("/api/tags", (HttpContext context) => context.Response.WriteAsJsonAsync(Tags(state), ServerJson.Web.OllamaTagsResponse));
         app.MapGet("/api/version", (HttpContext context) =>
         {
             context.Response.ContentType = "application/json";
@@ -48,7 +48,7 @@ internal static class Ollama
 
     private static async Task ChatAsync(HttpContext context, ServerState state)
     {
-        var body = await RequestBody.ReadAsync(context, ServerJson.Default.OllamaChatRequest);
+        var body = await RequestBody.ReadAsync(context, ServerJson.Web.OllamaChatRequest);
         if (body.Messages is not { Count: > 0 } dtos) throw ApiException.BadValue("messages", "must be a non-empty array");
         var messages = new List<ChatMessage>();
         for (int i = 0; i < dtos.Count; i++)
@@ -64,7 +64,7 @@ internal static class Ollama
 
     private static async Task GenerateAsync(HttpContext context, ServerState state)
     {
-        var body = await RequestBody.ReadAsync(context, ServerJson.Default.OllamaGenerateRequest);
+        var body = await RequestBody.ReadAsync(context, ServerJson.Web.OllamaGenerateRequest);
         if (string.IsNullOrEmpty(body.Prompt)) throw ApiException.BadValue("prompt", "is required");
         Backend.RenderedPrompt prompt;
         if (body.Raw == true) prompt = new Backend.RenderedPrompt(state.Backend.Tokenize(body.Prompt), false);
@@ -139,12 +139,12 @@ internal static class Ollama
             if (chat)
             {
                 var message = new OllamaMessage { Role = "assistant", Content = t.Content, Thinking = thinking };
-                await ndjson.WriteAsync(new OllamaChatResponse { Model = model, CreatedAt = now, Message = message }, ServerJson.Default.OllamaChatResponse, ct);
+                await ndjson.WriteAsync(new OllamaChatResponse { Model = model, CreatedAt = now, Message = message }, ServerJson.Web.OllamaChatResponse, ct);
             }
             else
             {
                 var part = new OllamaGenerateResponse { Model = model, CreatedAt = now, Response = t.Content, Thinking = thinking };
-                await ndjson.WriteAsync(part, ServerJson.Default.OllamaGenerateResponse, ct);
+                await ndjson.WriteAsync(part, ServerJson.Web.OllamaGenerateResponse, ct);
             }
         }
         await WriteFinal(context, chat, model, "", null, finish, usage!, clock, ndjson, ct);
@@ -162,8 +162,8 @@ internal static class Ollama
                 Done = true, DoneReason = finish, TotalDuration = total, PromptEvalCount = usage.PromptTokens, PromptEvalDuration = promptNs,
                 EvalCount = usage.CompletionTokens, EvalDuration = evalNs,
             };
-            if (writer is null) await context.Response.WriteAsJsonAsync(final, ServerJson.Default.OllamaChatResponse, cancellationToken: ct);
-            else await writer.WriteAsync(final, ServerJson.Default.OllamaChatResponse, ct);
+            if (writer is null) await context.Response.WriteAsJsonAsync(final, ServerJson.Web.OllamaChatResponse, cancellationToken: ct);
+            else await writer.WriteAsync(final, ServerJson.Web.OllamaChatResponse, ct);
         }
         else
         {
@@ -173,8 +173,8 @@ internal static class Ollama
                 Done = true, DoneReason = finish, TotalDuration = total, PromptEvalCount = usage.PromptTokens, PromptEvalDuration = promptNs,
                 EvalCount = usage.CompletionTokens, EvalDuration = evalNs,
             };
-            if (writer is null) await context.Response.WriteAsJsonAsync(final, ServerJson.Default.OllamaGenerateResponse, cancellationToken: ct);
-            else await writer.WriteAsync(final, ServerJson.Default.OllamaGenerateResponse, ct);
+            if (writer is null) await context.Response.WriteAsJsonAsync(final, ServerJson.Web.OllamaGenerateResponse, cancellationToken: ct);
+            else await writer.WriteAsync(final, ServerJson.Web.OllamaGenerateResponse, ct);
         }
     }
 

@@ -51,8 +51,8 @@ internal static class ErrorHandling
         if (error.RetryAfterSeconds is int seconds) response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (error.Status == 401) response.Headers.WWWAuthenticate = "Bearer";
         if (context.Request.Path.StartsWithSegments("/api"))
-            return response.WriteAsJsonAsync(new OllamaErrorResponse { Error = error.Message }, ServerJson.Default.OllamaErrorResponse);
-        return response.WriteAsJsonAsync(ToBody(error), ServerJson.Default.ErrorResponse);
+            return response.WriteAsJsonAsync(new OllamaErrorResponse { Error = error.Message }, ServerJson.Web.OllamaErrorResponse);
+        return response.WriteAsJsonAsync(ToBody(error), ServerJson.Web.ErrorResponse);
     }
 
     public static ErrorResponse ToBody(ApiException error) => new()
