@@ -1,4 +1,9 @@
+using DeepSharp.Chat;
 using DeepSharp.Cli.Commands;
+using DeepSharp.Gguf;
+using DeepSharp.Models;
+using DeepSharp.Runtime;
+using DeepSharp.Tokenizers;
 
 namespace DeepSharp.Cli;
 
@@ -68,11 +73,12 @@ internal static class Program
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 
-    // Everything the program can say in one line. Bugs (NullReference and friends) still show a stack trace.
-    private static bool IsUserFacing(Exception e) =>
-        e is CliException or IOException or UnauthorizedAccessException or InvalidDataException
-            or FormatException or ArgumentException or NotSupportedException or InvalidOperationException
-        || e.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal)
-        || e.GetType().Name.StartsWith("Unsupported", StringComparison.Ordinal)
-        || e.GetType().Name.StartsWith("Missing", StringComparison.Ordinal);
+    // Everything the program can say in one line: bad files, bad options, bad input. Bugs (NullReference and
+    // friends) still show a stack trace, so they get reported rather than hidden.
+    private static bool IsUserFacing(Exception e) => e is CliException
+        or IOException or UnauthorizedAccessException
+        or GgufFormatException or TokenizerFormatException or ChatTemplateException
+        or UnsupportedArchitectureException or MissingTensorException or ModelFormatException
+        or ContextFullException or PromptTooLongException
+        or ArgumentException or InvalidOperationException or NotSupportedException;
 }

@@ -14,6 +14,10 @@ public static class TestPaths
     /// <summary>stories260K.gguf, the tiny llama model every project can load.</summary>
     public static string Stories260K => Corpus("models", "stories260K", "stories260K.gguf");
 
+    /// <summary>The root of the repository the tests were built from (the folder holding DeepSharp.slnx).</summary>
+    public static string RepositoryRoot =>
+        BuildRepositoryRoot() ?? throw new InvalidOperationException("the Oracle assembly does not record its repository root");
+
     private static string FindCorpora()
     {
         // Walk up from the test binary, then from the repository this assembly was built from (builds may put their
