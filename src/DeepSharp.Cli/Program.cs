@@ -26,6 +26,8 @@ internal static class Program
           serve --model FILE [--host 127.0.0.1] [--port 8080] [--parallel N] [--queue N] [--api-key KEY | --api-key-file F]
                 [--reasoning-format deepseek|none|deepseek-legacy] [--alias NAME]
                                                  OpenAI/DeepSeek/Ollama-compatible HTTP server and web chat page
+          bench --model FILE [--threads N] [-p 512] [-n 128] [--reps 3] [--batch N] [--json]
+                                                 llama-bench-style prompt (pp) and generation (tg) tokens/s, peak memory
           synth --arch qwen2|llama --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
 
@@ -70,6 +72,7 @@ internal static class Program
         "logits" => LogitsCommand.Run(rest, stdout),
         "synth" => SynthCommand.Run(rest, stdout),
         "serve" => ServeCommand.Run(rest, stdout, stderr),
+        "bench" => BenchCommand.Run(rest, stdout, stderr),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 
