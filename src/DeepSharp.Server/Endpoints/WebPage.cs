@@ -19,8 +19,9 @@ internal static class WebPage
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/", (HttpContext context) => ServeAsync(context, "index.html"));
-        // Lowest priority, any method: unknown API paths end here too and get a JSON 404.
-        app.MapFallback((HttpContext context) => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+        // Lowest priority, any method: unknown API paths end here too and get a JSON 404. The pattern is explicit
+        // because MapFallback's default ({*path:nonfile}) skips paths with a dot, i.e. /app.js and /style.css.
+        app.MapFallback("{**path}", (HttpContext context) => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
             ? ServeAsync(context, context.Request.Path.Value!.TrimStart('/'))
             : throw NotFound(context.Request.Path.Value!.TrimStart('/')));
     }
