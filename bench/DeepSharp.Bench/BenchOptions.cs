@@ -1,0 +1,60 @@
+using System.Globalization;
+using DeepSharp.Synth;
+
+namespace DeepSharp.Bench;
+
+/// <summary>Command line: <c>(--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth]</c>.</summary>
+internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, int NGen, int Reps, bool SkipBandwidth)
+{
+    public const string Usage =
+        "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth]";
+
+    public static BenchOptions Parse(string[] args)
+    {
+        string? model = null, synth = null;
+        int threads = 2, nPrompt = 512, nGen = 128, reps = 3;
+        bool skipBandwidth = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--model": model = Value(); break;
+                case "--synth": synth = Value(); break;
+                case "--threads": threads = Int(args[i], Value(), 1, 1024); break;
+                case "-p": nPrompt = Int("-p", Value(), 1, 1 << 16); break;
+                case "-n": nGen = Int("-n", Value(), 1, 1 << 16); break;
+                case "--reps": reps = Int("--reps", Value(), 1, 1000); break;
+                case "--skip-bandwidth": skipBandwidth = true; break;
+                default: throw new ArgumentException($"unknown argument '{args[i]}'");
+            }
+        }
+        if ((model is null) == (synth is null)) throw new ArgumentException("give exactly one of --model FILE and --synth PRESET:TYPE");
+        string path = model ?? SynthesizeCached(synth!);
+        if (!File.Exists(path)) throw new ArgumentException($"file not found: {path}");
+        return new BenchOptions(path, threads, nPrompt, nGen, reps, skipBandwidth);
+    }
+
+    private static int Int(string name, string text, int min, int max) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max
+            ? v
+            : throw new ArgumentException($"{name} must be an integer between {min} and {max}, got '{text}'");
+
+    /// <summary>Writes the synthetic model once into /tmp/deepsharp-bench (seed 1) and reuses it afterwards.</summary>
+    private static string SynthesizeCached(string spec)
+    {
+        string[] parts = spec.Split(':');
+        if (parts.Length != 2) throw new ArgumentException($"--synth must be PRESET:TYPE (e.g. r1-distill-qwen-1.5b:q4_k_m), got '{spec}'");
+        string preset = parts[0].ToLowerInvariant(), type = parts[1].ToLowerInvariant();
+        string dir = Path.Combine(Path.GetTempPath(), "deepsharp-bench");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, $"{preset}-{type}-seed1.gguf");
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"writing synthetic {preset} {type} to {path} ...");
+            var options = new SynthOptions { Arch = SynthPresets.Get(preset).Arch, Preset = preset, FileType = type, Seed = 1 };
+            SynthModel.Write(options, path);
+        }
+        return path;
+    }
+}
