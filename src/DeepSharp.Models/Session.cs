@@ -72,6 +72,17 @@ public sealed class Session : IDisposable
         _hasLogits = false;
     }
 
+    internal Model Owner => _model;
+    internal bool IsDisposed => _disposed;
+
+    /// <summary>Records one token decoded for this session by a <see cref="BatchDecoder"/> step.</summary>
+    internal void AcceptDecoded(ReadOnlySpan<float> logits)
+    {
+        logits.CopyTo(_state.Logits);
+        Position++;
+        _hasLogits = true;
+    }
+
     /// <summary>Empties the session (same as Rewind(0)).</summary>
     public void Reset() => Rewind(0);
 
