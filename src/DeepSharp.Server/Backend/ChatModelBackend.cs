@@ -10,6 +10,9 @@ namespace DeepSharp.Server.Backend;
 public sealed class ChatModelBackend : IModelBackend
 {
     private readonly ChatModel _model;
+    private readonly Lock _batchGate = new();
+    private BatchDecoder? _batch;
+    private int _slotCount;
 
     public ChatModelBackend(ChatModel model, string? modelId = null, SamplingOptions? sampling = null)
     {
@@ -43,7 +46,28 @@ public sealed class ChatModelBackend : IModelBackend
 
     public ITokenDecoder CreateDecoder() => new Decoder(new StreamingDecoder(_model.Tokenizer));
 
-    public ISequenceSlot CreateSlot() => new SessionSlot(_model.Model.CreateSession());
+    public ISequenceSlot CreateSlot()
+    {
+        lock (_batchGate) _slotCount++;
+        return new SessionSlot(_model.Model.CreateSession());
+    }
+
+    /// <summary>One batched decode step over all the slots' sessions (see <see cref="BatchDecoder"/>).</summary>
+    public void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        if (tokens.Length != slots.Count) throw new ArgumentException($"{slots.Count} slots but {tokens.Length} tokens", nameof(tokens));
+        var sessions = new Session[slots.Count];
+        for (int i = 0; i < slots.Count; i++)
+            sessions[i] = slots[i] is SessionSlot s ? s.Session : throw new ArgumentException("a slot of another backend", nameof(slots));
+        lock (_batchGate)
+        {
+            if (_batch is null || _batch.MaxSequences < sessions.Length)
+                _batch = new BatchDecoder(_model.Model, Math.Max(sessions.Length, _slotCount));
+            _batch.DecodeStep(sessions, tokens);
+        }
+        for (int i = 0; i < slots.Count; i++) ((SessionSlot)slots[i]).Appended(tokens[i]);
+    }
 
     public void Dispose() => _model.Dispose();
 
@@ -60,6 +84,7 @@ public sealed class ChatModelBackend : IModelBackend
     {
         private readonly List<int> _tokens = [];
 
+        public Session Session => session;
         public IReadOnlyList<int> Tokens => _tokens;
         public int Remaining => session.Remaining;
         public ReadOnlySpan<float> Logits => session.Logits;
@@ -75,6 +100,9 @@ public sealed class ChatModelBackend : IModelBackend
             session.Prefill(tokens);
             foreach (int t in tokens) _tokens.Add(t);
         }
+
+        /// <summary>Records a token that a batched step appended to the session.</summary>
+        public void Appended(int token) => _tokens.Add(token);
 
         public void Dispose() => session.Dispose();
     }

@@ -40,6 +40,17 @@ public interface IModelBackend : IDisposable
 
     /// <summary>A new slot: one KV cache. A slot is used by one thread at a time.</summary>
     ISequenceSlot CreateSlot();
+
+    /// <summary>
+    /// Appends <paramref name="tokens"/>[i] to <paramref name="slots"/>[i] (slots of this backend, each listed once).
+    /// A real model does it in one forward pass, so one read of the weights serves every generating sequence;
+    /// this default appends them one by one.
+    /// </summary>
+    void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        for (int i = 0; i < slots.Count; i++) slots[i].Append(tokens.Slice(i, 1));
+    }
 }
 
 /// <summary>Token ids to text, holding back incomplete UTF-8 sequences.</summary>

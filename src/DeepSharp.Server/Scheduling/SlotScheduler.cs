@@ -5,14 +5,15 @@ namespace DeepSharp.Server.Scheduling;
 
 /// <summary>
 /// Runs generation jobs on <c>--parallel</c> slots (one KV cache each) from a single scheduler thread that steps every
-/// busy slot once per round: a prompt chunk for a slot still reading its prompt, one token for a generating one. New
+/// busy slot once per round: a prompt chunk for a slot still reading its prompt, one token for a generating one, where
+/// all generating slots append their tokens together in one batched forward pass (one read of the weights serves
+/// every stream: continuous batching). New
 /// jobs join between rounds; jobs beyond the slots wait in a bounded FIFO queue, and <see cref="TryEnqueue"/> refuses
 /// beyond that. Each slot keeps the tokens of its cache, and a job goes to the free slot sharing the longest prefix
 /// with its prompt, which is then reused rather than recomputed (system prompt, earlier turns).
 /// <para>
 /// Why one thread: the model serialises forward passes anyway, and a round over all slots is exactly the place where
-/// a multi-sequence forward pass (one read of the weights for every generating slot) can replace the per-slot
-/// <see cref="ISequenceSlot.Append"/> calls once the engine offers it.
+/// the sampled tokens of every generating slot can be gathered for <see cref="IModelBackend.AppendEach"/>.
 /// </para>
 /// </summary>
 internal sealed class SlotScheduler : IDisposable
@@ -27,6 +28,9 @@ internal sealed class SlotScheduler : IDisposable
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly ServerMetrics _metrics;
     private readonly Thread _thread;
+    private readonly List<Slot> _decoding = [];                  // this round's slots whose token is still to append
+    private readonly List<ISequenceSlot> _decodingEngines = [];
+    private readonly List<int> _decodingTokens = [];
     private volatile bool _stopping;
     private int _busy;
 
@@ -78,6 +82,7 @@ internal sealed class SlotScheduler : IDisposable
                 any = true;
                 Step(slot);
             }
+            if (_decoding.Count > 0) DecodeTogether();
             if (!any)
             {
                 _wake.Wait(TimeSpan.FromMilliseconds(250));
@@ -174,15 +179,22 @@ internal sealed class SlotScheduler : IDisposable
         if (slot.PromptCursor == prompt.Length) slot.Run = new SequenceRun(_backend, job.Request, slot.Choice);
     }
 
+    /// <summary>Samples the slot's next token; a token to append joins the round's batched step.</summary>
     private void StepToken(Slot slot, GenerationJob job)
     {
         var run = slot.Run!;
         var clock = Stopwatch.StartNew();
         var outcome = run.Step(slot.Engine.Logits, slot.Engine.Remaining);
-        if (outcome.FinishReason is null) slot.Engine.Append([outcome.Token]);
         double seconds = clock.Elapsed.TotalSeconds;
         slot.GenerationSeconds += seconds;
-        _metrics.TokenGenerated(seconds);
+        if (outcome.FinishReason is null)
+        {
+            slot.SampleSeconds = seconds;
+            _decoding.Add(slot);
+            _decodingEngines.Add(slot.Engine);
+            _decodingTokens.Add(outcome.Token);
+        }
+        else _metrics.TokenGenerated(seconds);
         if (outcome.Event is { } e && (e.Reasoning.Length > 0 || e.Content.Length > 0 || e.Logprob is not null)) job.Emit(e);
         if (outcome.FinishReason is not string reason) return;
 
@@ -195,6 +207,41 @@ internal sealed class SlotScheduler : IDisposable
         var usage = new JobUsage(job.Request.Prompt.Length, slot.CachedTokens, slot.CompletionTokens, slot.ReasoningTokens,
             slot.PromptSeconds, slot.GenerationSeconds);
         Release(slot, () => job.Complete(usage));
+    }
+
+    /// <summary>
+    /// Appends every generating slot's sampled token in one forward pass. Each stream waited the whole step, so each
+    /// slot's own timing counts all of it; the server-wide metric gets an equal share per token, so its tokens/s is
+    /// the aggregate rate.
+    /// </summary>
+    private void DecodeTogether()
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            _backend.AppendEach(_decodingEngines, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_decodingTokens));
+            double seconds = clock.Elapsed.TotalSeconds;
+            foreach (var slot in _decoding)
+            {
+                slot.GenerationSeconds += seconds;
+                _metrics.TokenGenerated(slot.SampleSeconds + seconds / _decoding.Count);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            foreach (var slot in _decoding)
+            {
+                if (slot.Job is not { } job) continue;
+                slot.Engine.Rewind(0);
+                Release(slot, () => job.Fail(e));
+            }
+        }
+        finally
+        {
+            _decoding.Clear();
+            _decodingEngines.Clear();
+            _decodingTokens.Clear();
+        }
     }
 
     private void Release(Slot slot, Action notify)
@@ -237,6 +284,7 @@ internal sealed class SlotScheduler : IDisposable
         public int ReasoningTokens { get; set; }
         public double PromptSeconds { get; set; }
         public double GenerationSeconds { get; set; }
+        public double SampleSeconds { get; set; }
 
         public void Assign(GenerationJob job)
         {
