@@ -102,13 +102,8 @@ public sealed class KvCache
             for (int i = 0; i < dst.Length; i++) dst[i] = (Half)row[i];
         }
 
-        public override float Dot(int pos, int offset, ReadOnlySpan<float> q)
-        {
-            var src = _data.AsSpan(pos * width + offset, q.Length);
-            float sum = 0;
-            for (int i = 0; i < src.Length; i++) sum += (float)src[i] * q[i];
-            return sum;
-        }
+        public override float Dot(int pos, int offset, ReadOnlySpan<float> q) =>
+            HalfDot.LikeGgml(_data.AsSpan(pos * width + offset, q.Length), q);
 
         public override void Axpy(int pos, int offset, float w, Span<float> acc)
         {

@@ -74,7 +74,11 @@ public static class FloatKernels
     public static void RmsNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> w, float eps, Span<float> y)
     {
         System.Diagnostics.Debug.Assert(x.Length == w.Length && x.Length == y.Length);
-        float scale = 1f / MathF.Sqrt(SumOfSquares(x) / x.Length + eps);
+        // As ggml's rms_norm: float squares summed in double, the mean rounded to float, then 1/sqrtf(mean + eps).
+        double sumSq = 0;
+        foreach (float v in x) sumSq += v * v;
+        float mean = (float)(sumSq / x.Length);
+        float scale = 1f / MathF.Sqrt(mean + eps);
         ref float px = ref MemoryMarshal.GetReference(x);
         ref float pw = ref MemoryMarshal.GetReference(w);
         ref float py = ref MemoryMarshal.GetReference(y);
@@ -105,14 +109,15 @@ public static class FloatKernels
         for (int i = 0; i < x.Length; i++) x[i] *= inv;
     }
 
-    /// <summary>gate [n] ← silu(gate) ⊙ up [n], silu(z) = z·σ(z)  (SwiGLU, the "parallel" FFN).</summary>
-    public static void SwiGlu(Span<float> gate, ReadOnlySpan<float> up)
+    /// <summary>
+    /// gate [n] ← silu(gate) ⊙ up [n], silu(z) = z·σ(z)  (SwiGLU, the "parallel" FFN), row by row of
+    /// <paramref name="rowWidth"/> values (default: one row) with llama.cpp's exp (see <see cref="GgmlSilu"/>).
+    /// </summary>
+    public static void SwiGlu(Span<float> gate, ReadOnlySpan<float> up, int rowWidth = 0)
     {
         System.Diagnostics.Debug.Assert(gate.Length == up.Length);
-        for (int i = 0; i < gate.Length; i++)
-        {
-            float g = gate[i];
-            gate[i] = g / (1f + MathF.Exp(-g)) * up[i];
-        }
+        int width = rowWidth > 0 ? rowWidth : gate.Length;
+        for (int r = 0; r + width <= gate.Length; r += width)
+            GgmlSilu.SwiGluRow(gate.Slice(r, width), up.Slice(r, width));
     }
 }

@@ -69,8 +69,9 @@ public static class Rope
         {
             int a = i * stride, b = a + partner;
             float x0 = head[a], x1 = head[b];
-            head[a] = x0 * cos[i] - x1 * sin[i];
-            head[b] = x0 * sin[i] + x1 * cos[i];
+            // ggml's rope is built with contraction to FMA: the first product is fused, the second rounded.
+            head[a] = MathF.FusedMultiplyAdd(x0, cos[i], -(x1 * sin[i]));
+            head[b] = MathF.FusedMultiplyAdd(x0, sin[i], x1 * cos[i]);
         }
     }
 

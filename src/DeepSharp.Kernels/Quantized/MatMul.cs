@@ -15,6 +15,7 @@ public sealed class MatMul : IParallelJob
     private readonly WorkerPool _pool;
     private readonly float[][] _rowScratch;   // [threads][maxCols]
     private readonly float[] _rounded;        // [maxTokens * maxCols]: X rounded to the weight's activation format
+    private readonly Int8Activations _int8;   // X quantized for the weight types llama.cpp dots in integers
     private readonly int _maxCols, _maxTokens;
     private QTensor? _w;
     private float[] _x = [], _y = [];
@@ -29,6 +30,7 @@ public sealed class MatMul : IParallelJob
         _rowScratch = new float[pool.Threads][];
         for (int i = 0; i < _rowScratch.Length; i++) _rowScratch[i] = new float[maxCols];
         _rounded = new float[checked(maxTokens * maxCols)];
+        _int8 = new Int8Activations(maxTokens, maxCols);
     }
 
     /// <summary>y [nTok, w.Rows] ← x [nTok, w.Cols] · wᵀ (activations rounded as llama.cpp rounds them).</summary>
@@ -41,8 +43,11 @@ public sealed class MatMul : IParallelJob
         System.Diagnostics.Debug.Assert(x.Length >= nTok * cols && y.Length >= (long)nTok * rows);
         var partner = ActivationRounding.PartnerOf(w.Type);
         bool rounded = false;
-        for (int t = 0; t < nTok; t++)
-            rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
+        if (IntegerDot.Supports(w.Type))
+            _int8.Quantize(partner, x, nTok, cols);
+        else
+            for (int t = 0; t < nTok; t++)
+                rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
         (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
         _pool.Run(this, rows);
         (_w, _x, _y) = (null, [], []);
@@ -54,6 +59,13 @@ public sealed class MatMul : IParallelJob
         var w = _w!;
         int cols = w.Cols;
         var row = _rowScratch[worker].AsSpan(0, cols);
+        if (IntegerDot.Supports(w.Type))
+        {
+            for (int r = start; r < limit; r++)
+                for (int t = 0; t < _nTok; t++)
+                    _y[t * _rows + r] = IntegerDot.Dot(w.Type, w.Row(r), _int8, t);
+            return;
+        }
         for (int r = start; r < limit; r++)
         {
             ReadOnlySpan<float> weights = w.Type == QuantType.F32
