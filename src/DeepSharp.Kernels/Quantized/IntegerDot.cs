@@ -146,7 +146,9 @@ public static class IntegerDot
         return Reduce(acc) + mins;
     }
 
-    // block_q6_K: ql[128], qh[64], int8 scales[16], f16 d. Lane k holds elements e with (e mod 32) / 4 == k.
+    // block_q6_K: ql[128], qh[64], int8 scales[16], f16 d. llama.cpp multiplies the unsigned 6-bit values and
+    // takes the −32 offset out afterwards from the activation's 16-value sums: lane k holds the products of the
+    // elements e with (e mod 32) / 4 == k minus 32·(scale·sum) of sub-blocks 2k and 2k+1.
     private static float DotQ6K(ReadOnlySpan<byte> row, ReadOnlySpan<sbyte> xq, ReadOnlySpan<float> xd)
     {
         Span<float> acc = stackalloc float[8];
@@ -157,7 +159,8 @@ public static class IntegerDot
             var blk = row.Slice(b * 210, 210);
             var sc = MemoryMarshal.Cast<byte, sbyte>(blk.Slice(192, 16));
             var q8 = xq.Slice(b * 256, 256);
-            lanes.Clear();
+            for (int k = 0; k < 8; k++)
+                lanes[k] = -32 * (sc[2 * k] * SubBlockSum(q8, 2 * k) + sc[2 * k + 1] * SubBlockSum(q8, 2 * k + 1));
             for (int n = 0; n < 2; n++)
             {
                 var ql = blk.Slice(64 * n, 64);
@@ -165,12 +168,11 @@ public static class IntegerDot
                 int e0 = 128 * n;
                 for (int l = 0; l < 32; l++)
                 {
-                    int lane = l / 4;
-                    int q0 = ((ql[l] & 0xF) | ((qh[l] & 3) << 4)) - 32;
-                    int q1 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
-                    int q2 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-                    int q3 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-                    lanes[lane] += sc[(e0 + l) / 16] * q0 * q8[e0 + l]
+                    int q0 = (ql[l] & 0xF) | ((qh[l] & 3) << 4);
+                    int q1 = (ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4);
+                    int q2 = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+                    int q3 = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
+                    lanes[l / 4] += sc[(e0 + l) / 16] * q0 * q8[e0 + l]
                         + sc[(e0 + 32 + l) / 16] * q1 * q8[e0 + 32 + l]
                         + sc[(e0 + 64 + l) / 16] * q2 * q8[e0 + 64 + l]
                         + sc[(e0 + 96 + l) / 16] * q3 * q8[e0 + 96 + l];
@@ -180,5 +182,13 @@ public static class IntegerDot
             for (int k = 0; k < 8; k++) acc[k] = MathF.FusedMultiplyAdd(d, lanes[k], acc[k]);
         }
         return Reduce(acc);
+    }
+
+    // block_q8_K's bsums: the sum of the 16 quants of sub-block j.
+    private static int SubBlockSum(ReadOnlySpan<sbyte> q8, int j)
+    {
+        int sum = 0;
+        foreach (sbyte v in q8.Slice(16 * j, 16)) sum += v;
+        return sum;
     }
 }
