@@ -94,8 +94,9 @@ public sealed class DeepSharpChatClient : IChatClient
         {
             await foreach (var e in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                if (e.Kind == GenerationEventKind.Finished && e.Result!.FinishReason == FinishReason.Cancelled)
-                    cancellationToken.ThrowIfCancellationRequested();
+                // Once the caller cancels, nothing more is delivered, even if the worker already produced it (a tiny
+                // model can finish a whole answer before the caller's cancellation is seen).
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return ids.ToUpdate(e);
             }
         }
