@@ -1,4 +1,5 @@
 using DeepSharp.Core.Quant;
+using DeepSharp.Sampling;
 
 namespace DeepSharp.Synth;
 
@@ -55,10 +56,10 @@ internal sealed class BlockPool
     /// <summary>Fills one row's bytes with segments chosen by a generator seeded from (seed, tensor, row).</summary>
     public void FillRow(ulong rowSeed, Span<byte> dst)
     {
-        var rng = new WeightGenerator.Xoshiro(rowSeed);
+        var rng = new Xoshiro256StarStar(rowSeed);
         for (int offset = 0; offset < dst.Length; offset += SegmentBytes)
         {
-            int segment = (int)(rng.Next() % (ulong)_segments);
+            int segment = (int)(rng.NextUInt64() % (ulong)_segments);
             _bytes.AsSpan(segment * SegmentBytes, SegmentBytes).CopyTo(dst.Slice(offset, SegmentBytes));
         }
     }

@@ -1,4 +1,5 @@
 using DeepSharp.Core.Quant;
+using DeepSharp.Sampling;
 
 namespace DeepSharp.Synth;
 
@@ -59,25 +60,25 @@ internal static class WeightGenerator
     public static ulong RowSeed(ulong seed, int tensorIndex, long row)
     {
         ulong s = seed;
-        ulong a = SplitMix64(ref s) ^ (ulong)tensorIndex;
-        ulong b = SplitMix64(ref a) ^ (ulong)row;
-        return SplitMix64(ref b);
+        ulong a = Xoshiro256StarStar.SplitMix64(ref s) ^ (ulong)tensorIndex;
+        ulong b = Xoshiro256StarStar.SplitMix64(ref a) ^ (ulong)row;
+        return Xoshiro256StarStar.SplitMix64(ref b);
     }
 
     private static void FillNormal(ulong rowSeed, float std, Span<float> dst)
     {
-        var rng = new Xoshiro(rowSeed);
+        var rng = new Xoshiro256StarStar(rowSeed);
         int i = 0;
         for (; i + 4 <= dst.Length; i += 4)
         {
-            ulong r = rng.Next();
+            ulong r = rng.NextUInt64();
             dst[i] = NormalTable[(int)(r & 0xFFFF)] * std;
             dst[i + 1] = NormalTable[(int)((r >> 16) & 0xFFFF)] * std;
             dst[i + 2] = NormalTable[(int)((r >> 32) & 0xFFFF)] * std;
             dst[i + 3] = NormalTable[(int)(r >> 48)] * std;
         }
 
-        for (ulong r = rng.Next(); i < dst.Length; i++, r >>= 16)
+        for (ulong r = rng.NextUInt64(); i < dst.Length; i++, r >>= 16)
         {
             dst[i] = NormalTable[(int)(r & 0xFFFF)] * std;
         }
@@ -117,41 +118,5 @@ internal static class WeightGenerator
         return table;
 
         static double Density(double v) => Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI);
-    }
-
-    private static ulong SplitMix64(ref ulong state)
-    {
-        state += 0x9E3779B97F4A7C15UL;
-        ulong z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    /// <summary>xoshiro256** (https://prng.di.unimi.it/xoshiro256starstar.c), SplitMix64-seeded.</summary>
-    internal struct Xoshiro
-    {
-        private ulong _s0, _s1, _s2, _s3;
-
-        public Xoshiro(ulong seed)
-        {
-            _s0 = SplitMix64(ref seed);
-            _s1 = SplitMix64(ref seed);
-            _s2 = SplitMix64(ref seed);
-            _s3 = SplitMix64(ref seed);
-        }
-
-        public ulong Next()
-        {
-            ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-            ulong t = _s1 << 17;
-            _s2 ^= _s0;
-            _s3 ^= _s1;
-            _s1 ^= _s2;
-            _s0 ^= _s3;
-            _s2 ^= t;
-            _s3 = ulong.RotateLeft(_s3, 45);
-            return result;
-        }
     }
 }
