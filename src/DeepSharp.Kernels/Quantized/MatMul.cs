@@ -61,13 +61,7 @@ public sealed class MatMul : IParallelJob
         var row = _rowScratch[worker].AsSpan(0, cols);
         if (IntegerDot.Supports(w.Type))
         {
-            var isa = KernelIsaSelection.Current;
-            bool repacked = IntegerDot.LlamaRepacks(w.Type, _rows);
-            for (int r = start; r < limit; r++)
-                for (int t = 0; t < _nTok; t++)
-                    _y[t * _rows + r] = repacked
-                        ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), _int8.Row(t))
-                        : IntegerDot.Dot(isa, w.Type, w.Row(r), _int8.Row(t));
+            IntegerRows(w, start, limit);
             return;
         }
         for (int r = start; r < limit; r++)
@@ -77,6 +71,27 @@ public sealed class MatMul : IParallelJob
                 : Decoded(w, r, row);
             for (int t = 0; t < _nTok; t++)
                 _y[t * _rows + r] = FloatKernels.Dot(weights, _x.AsSpan(t * cols, cols));
+        }
+    }
+
+    // Tiles of RowTile rows × all tokens: the tile's weight bytes stay in L1 while every token's activations pass
+    // once per tile (not once per row), and each weight byte comes from memory once per product.
+    private const int RowTile = 4;
+
+    private void IntegerRows(QTensor w, int start, int limit)
+    {
+        var isa = KernelIsaSelection.Current;
+        bool repacked = IntegerDot.LlamaRepacks(w.Type, _rows);
+        for (int r0 = start; r0 < limit; r0 += RowTile)
+        {
+            int r1 = Math.Min(r0 + RowTile, limit);
+            for (int t = 0; t < _nTok; t++)
+            {
+                var xt = _int8.Row(t);
+                var y = _y.AsSpan(t * _rows, _rows);
+                for (int r = r0; r < r1; r++)
+                    y[r] = repacked ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), xt) : IntegerDot.Dot(isa, w.Type, w.Row(r), xt);
+            }
         }
     }
 
