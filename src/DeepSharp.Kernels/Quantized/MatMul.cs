@@ -20,6 +20,7 @@ public sealed class MatMul : IParallelJob
     private QTensor? _w;
     private float[] _x = [], _y = [];
     private int _nTok, _rows;
+    private bool _rows8;            // items are groups of 8 rows (IntegerDotRows8)
 
     public MatMul(WorkerPool pool, int maxCols, int maxTokens)
     {
@@ -49,7 +50,8 @@ public sealed class MatMul : IParallelJob
             for (int t = 0; t < nTok; t++)
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
         (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
-        _pool.Run(this, rows);
+        _rows8 = IntegerDot.LlamaRepacks(w.Type, rows) && KernelIsaSelection.Current >= KernelIsa.Avx2;
+        _pool.Run(this, _rows8 ? rows / 8 : rows);
         (_w, _x, _y) = (null, [], []);
     }
 
@@ -59,6 +61,11 @@ public sealed class MatMul : IParallelJob
         var w = _w!;
         int cols = w.Cols;
         var row = _rowScratch[worker].AsSpan(0, cols);
+        if (_rows8)
+        {
+            RowGroups(w, start, limit);
+            return;
+        }
         if (IntegerDot.Supports(w.Type))
         {
             IntegerRows(w, start, limit);
@@ -93,6 +100,18 @@ public sealed class MatMul : IParallelJob
                     y[r] = repacked ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), xt) : IntegerDot.Dot(isa, w.Type, w.Row(r), xt);
             }
         }
+    }
+
+    // Groups [start, limit) of 8 rows, each group against every token (its 8 rows stay in L1 meanwhile).
+    private void RowGroups(QTensor w, int start, int limit)
+    {
+        Span<float> y8 = stackalloc float[8];
+        for (int g = start; g < limit; g++)
+            for (int t = 0; t < _nTok; t++)
+            {
+                IntegerDotRows8.Dot(w, 8L * g, _int8.Row(t), y8);
+                y8.CopyTo(_y.AsSpan(t * _rows + 8 * g, 8));
+            }
     }
 
     private static Span<float> Decoded(QTensor w, int r, Span<float> row)
