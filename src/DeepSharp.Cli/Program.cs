@@ -28,8 +28,11 @@ internal static class Program
                                                  OpenAI/DeepSeek/Ollama-compatible HTTP server and web chat page
           bench --model FILE [--threads N] [-p 512] [-n 128] [--reps 3] [--batch N] [--json]
                                                  llama-bench-style prompt (pp) and generation (tg) tokens/s, peak memory
-          synth --arch qwen2|llama --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
+          synth --arch qwen2|llama|deepseek2 --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
+          eval (--model FILE | --endpoint URL [--api-key K]) (--dataset NAME|FILE.jsonl | --task T) [--samples k]
+               [--temperature 0.6] [--top-p 0.95] [--max-tokens N] [--limit N] [--concurrency N] [--out R.jsonl] [--summary S.json]
+                                                 R1-protocol pass@1 / cons@k with 95% intervals (docs/EVAL.md)
 
         model options: --threads N, --ctx N (default: the model's, at most 4096), --kv-type f16|f32|q8_0
         sampling options: --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --presence-penalty,
@@ -73,6 +76,7 @@ internal static class Program
         "synth" => SynthCommand.Run(rest, stdout),
         "serve" => ServeCommand.Run(rest, stdout, stderr),
         "bench" => BenchCommand.Run(rest, stdout, stderr),
+        "eval" => EvalCommand.Run(rest, stdout, stderr),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 
