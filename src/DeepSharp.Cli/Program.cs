@@ -30,6 +30,14 @@ internal static class Program
                                                  llama-bench-style prompt (pp) and generation (tg) tokens/s, peak memory
           synth --arch qwen2|llama --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
+          train sft --task T[,T2] (--teacher-samples N | --data traces.jsonl [--skip-bad-lines]) --config SIZE --steps N --out M.gguf
+                [--batch 16] [--lr 2e-3] [--seed S] [--checkpoint-every N] [--resume]
+                                                 cold-start SFT of a fresh tiny model (SIZE: ci, tiny, small, base)
+          train grpo --task T --init M.gguf --group-size G --steps N --out M2.gguf [--prompts 8] [--beta 0.04]
+                [--loss grpo|dapo] [--epsilon 0.2] [--temperature 1] [--max-new-tokens N] [--iterations 1] [--resume]
+                                                 GRPO with rule-based rewards; rollouts by the engine
+          train eval --model M.gguf --task T [--limit 200] [--temperature 0] [--summary FILE.json]
+                                                 held-out accuracy with a 95% Wilson interval
 
         model options: --threads N, --ctx N (default: the model's, at most 4096), --kv-type f16|f32|q8_0
         sampling options: --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --presence-penalty,
@@ -73,6 +81,7 @@ internal static class Program
         "synth" => SynthCommand.Run(rest, stdout),
         "serve" => ServeCommand.Run(rest, stdout, stderr),
         "bench" => BenchCommand.Run(rest, stdout, stderr),
+        "train" => TrainCommand.Run(rest, stdout, stderr),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 
