@@ -39,6 +39,7 @@ internal static class Program
           train eval --model M.gguf --task T [--limit 200] [--temperature 0] [--summary FILE.json]
                                                  held-out accuracy with a 95% Wilson interval
 
+        run, chat and serve use assets/deepsharp-r1-tiny.gguf (DeepSharp's own tiny reasoning model) without --model
         model options: --threads N, --ctx N (default: the model's, at most 4096), --kv-type f16|f32|q8_0
         sampling options: --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --presence-penalty,
                           --frequency-penalty, --seed (defaults: the model file's, else R1's 0.6 / top-p 0.95)

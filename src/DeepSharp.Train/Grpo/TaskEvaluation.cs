@@ -58,6 +58,7 @@ public static class TaskEvaluation
         double p = (double)successes / n, z2 = z * z;
         double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
         double half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
-        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
+        // At 0 or n successes one end is exactly the observed proportion (rounding must not move it past it).
+        return (successes == 0 ? 0 : Math.Max(0, centre - half), successes == n ? 1 : Math.Min(1, centre + half));
     }
 }
