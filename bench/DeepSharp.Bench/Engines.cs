@@ -34,7 +34,7 @@ internal sealed class DeepSharpEngine : IBenchEngine
     }
 
     public string Name => "deepsharp";
-    public long KvCacheBytes => _session.KvCache.ByteSize;
+    public long KvCacheBytes => _session.KvCacheBytes;
     public int VocabSize => _model.VocabSize;
 
     public void Reset() => _session.Reset();

@@ -28,7 +28,7 @@ internal static class Program
                                                  OpenAI/DeepSeek/Ollama-compatible HTTP server and web chat page
           bench --model FILE [--threads N] [-p 512] [-n 128] [--reps 3] [--batch N] [--json]
                                                  llama-bench-style prompt (pp) and generation (tg) tokens/s, peak memory
-          synth --arch qwen2|llama --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
+          synth --arch qwen2|llama|deepseek2 --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
           train sft --task T[,T2] (--teacher-samples N | --data traces.jsonl [--skip-bad-lines]) --config SIZE --steps N --out M.gguf
                 [--batch 16] [--lr 2e-3] [--seed S] [--checkpoint-every N] [--resume]

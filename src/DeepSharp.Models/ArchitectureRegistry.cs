@@ -8,6 +8,7 @@ public static class ArchitectureRegistry
 {
     private static readonly Dictionary<string, Func<WeightSource, DecoderModel>> Factories = new(StringComparer.Ordinal)
     {
+        [Deepseek2.Name] = Deepseek2.Create,
         [Llama.Name] = Llama.Create,
         [Qwen2.Name] = Qwen2.Create,
     };

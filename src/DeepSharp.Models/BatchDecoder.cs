@@ -47,11 +47,23 @@ public sealed class BatchDecoder
     {
         ArgumentNullException.ThrowIfNull(sessions);
         Validate(sessions, tokens);
+        if (!_model.Network.SupportsBatchDecoding)
+        {
+            DecodeOneByOne(sessions, tokens);
+            return;
+        }
         lock (_model.ForwardLock)
         {
             Forward(sessions, tokens);
         }
         for (int i = 0; i < sessions.Count; i++) sessions[i].AcceptDecoded(LogitsOf(i));
+    }
+
+    // Architectures whose layers the batched path does not know (deepseek2) decode each session in turn.
+    private void DecodeOneByOne(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens)
+    {
+        int nVocab = _model.VocabSize;
+        for (int i = 0; i < sessions.Count; i++) sessions[i].Decode(tokens[i]).CopyTo(_logits.AsSpan(i * nVocab, nVocab));
     }
 
     /// <summary>Logits of row <paramref name="index"/> of the last step; valid until the next step.</summary>

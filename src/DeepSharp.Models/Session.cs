@@ -13,7 +13,7 @@ namespace DeepSharp.Models;
 public sealed class Session : IDisposable
 {
     private readonly Model _model;
-    private readonly KvCache _kv;
+    private readonly SequenceCache _cache;
     private readonly ForwardState _state;
     private bool _disposed, _hasLogits;
 
@@ -22,8 +22,9 @@ public sealed class Session : IDisposable
         _model = model;
         var s = model.Spec;
         ContextSize = model.ContextSize;
-        _kv = new KvCache(model.Options.KvType, s.NLayer, ContextSize, s.NHeadKv * s.HeadDim, s.NHeadKv * s.HeadDimV, s.HeadDim, s.HeadDimV);
-        _state = new ForwardState(s, Math.Min(model.Options.BatchSize, ContextSize), ContextSize, model.Pool);
+        int maxBatch = Math.Min(model.Options.BatchSize, ContextSize);
+        _cache = model.Network.CreateCache(model.Options.KvType, ContextSize, maxBatch, model.Pool);
+        _state = new ForwardState(s, maxBatch, ContextSize, model.Pool);
     }
 
     /// <summary>Tokens held in the KV cache; the next token goes to this position.</summary>
@@ -32,7 +33,15 @@ public sealed class Session : IDisposable
     /// <summary>Positions left before the context is full.</summary>
     public int Remaining => ContextSize - Position;
     public bool IsFull => Position >= ContextSize;
-    public KvCache KvCache => _kv;
+    /// <summary>The GQA key/value cache (llama-like architectures; deepseek2 keeps a latent cache instead, see <see cref="Cache"/>).</summary>
+    public KvCache KvCache => (_cache as GqaSequenceCache)?.Kv
+        ?? throw new InvalidOperationException($"a {_model.Spec.Arch} session has no GQA KV cache; use Cache");
+
+    /// <summary>This sequence's cache, whatever its architecture.</summary>
+    public SequenceCache Cache => _cache;
+
+    /// <summary>Bytes of the KV cache (all positions, all layers).</summary>
+    public long KvCacheBytes => _cache.ByteSize;
 
     /// <summary>Logits of the most recent call's last token (empty before the first call or after a rewind).</summary>
     public ReadOnlySpan<float> Logits => _hasLogits ? _state.Logits : [];
@@ -51,7 +60,7 @@ public sealed class Session : IDisposable
             for (int done = 0; done < tokens.Length; done += _state.MaxBatch)
             {
                 var batch = tokens.Slice(done, Math.Min(_state.MaxBatch, tokens.Length - done));
-                _model.Network.Forward(batch, Position, _state, _kv);
+                _model.Network.Forward(batch, Position, _state, _cache);
                 Position += batch.Length;
             }
         }

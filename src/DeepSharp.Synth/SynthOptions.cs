@@ -3,7 +3,7 @@ namespace DeepSharp.Synth;
 /// <summary>What <see cref="SynthModel"/> writes. Give a <see cref="Preset"/> name or an explicit <see cref="Shape"/>.</summary>
 public sealed record SynthOptions
 {
-    /// <summary>Expected architecture ("qwen2" or "llama"); when set it must match the preset's.</summary>
+    /// <summary>Expected architecture ("qwen2", "llama" or "deepseek2"); when set it must match the preset's.</summary>
     public string? Arch { get; init; }
 
     /// <summary>A name from <see cref="SynthPresets.Names"/>.</summary>

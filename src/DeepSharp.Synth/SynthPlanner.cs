@@ -21,15 +21,15 @@ internal static class SynthPlanner
     private static List<SynthTensor> Tensors(SynthShape s, LlamaFileType fileType, string fileTypeName)
     {
         int hd = s.HeadDim;
-        var model = new RecipeModel(s.NLayer, HasOutputTensor: !s.TiedEmbeddings, GqaRatio: s.NHead / s.NHeadKv);
+        var model = new RecipeModel(s.NLayer, s.Deepseek2?.ExpertCount ?? 0, HasOutputTensor: !s.TiedEmbeddings, GqaRatio: s.NHead / s.NHeadKv);
         var list = new List<SynthTensor>();
 
-        void Matrix(string name, long ne0, long ne1)
+        void Matrix(string name, params long[] dims)
         {
             QuantType type;
             try
             {
-                type = QuantRecipe.TypeFor(fileType, new RecipeTensor(name, ne0), model);
+                type = QuantRecipe.TypeFor(fileType, new RecipeTensor(name, dims[0], dims.Length), model);
             }
             catch (InvalidOperationException e)
             {
@@ -41,7 +41,7 @@ internal static class SynthPlanner
                 throw new ArgumentException($"File type '{fileTypeName}' needs {type} for '{name}', which DeepSharp cannot quantize yet.");
             }
 
-            list.Add(new SynthTensor(name, type, [ne0, ne1], WeightKind.Random));
+            list.Add(new SynthTensor(name, type, dims, WeightKind.Random));
         }
 
         void Vector(string name, long n, WeightKind kind) => list.Add(new SynthTensor(name, QuantType.F32, [n], kind));
@@ -54,6 +54,12 @@ internal static class SynthPlanner
 
         for (int i = 0; i < s.NLayer; i++)
         {
+            if (s.Deepseek2 is not null)
+            {
+                Deepseek2Planner.LayerTensors(s, i, Matrix, Vector);
+                continue;
+            }
+
             string p = $"blk.{i}.";
             Vector(p + "attn_norm.weight", s.NEmbd, WeightKind.Ones);
             foreach ((string proj, int outDim) in new[] { ("attn_q", s.NHead * hd), ("attn_k", s.NHeadKv * hd), ("attn_v", s.NHeadKv * hd) })
@@ -105,6 +111,11 @@ internal static class SynthPlanner
         Add($"{a}.attention.head_count_kv", GgufValue.Of((uint)s.NHeadKv));
         Add($"{a}.rope.freq_base", GgufValue.Of(s.RopeFreqBase));
         Add($"{a}.attention.layer_norm_rms_epsilon", GgufValue.Of(s.RmsEps));
+        if (s.Deepseek2 is not null)
+        {
+            Deepseek2Planner.Metadata(s, Add);
+        }
+
         if (a == "llama")
         {
             Add("llama.vocab_size", GgufValue.Of((uint)s.NVocab));

@@ -40,11 +40,17 @@ public static class SynthPresets
             RopeScaling = new Llama3RopeScaling(8f, 1f, 4f, 8192),
         },
         Tiny("tiny-llama-tied", "llama", nEmbd: 256, nLayer: 2, nHead: 8, nHeadKv: 2, nFf: 512, nVocab: 700, tied: true),
+        Deepseek2Presets.V2Lite,
+        Deepseek2Presets.TinyV3,
+        Deepseek2Presets.TinyLite,
+        Deepseek2Presets.TinyLegacyKvB,
+        Deepseek2Presets.TinyKQuant,
     ];
 
     private static readonly string[] PresetNames =
         ["r1-distill-qwen-1.5b", "qwen2.5-0.5b", "r1-distill-llama-8b", "tiny-qwen2", "tiny-qwen2-tied", "tiny-qwen2-k",
-         "tiny-qwen2-odd", "tiny-llama", "tiny-llama-tied"];
+         "tiny-qwen2-odd", "tiny-llama", "tiny-llama-tied", "deepseek-v2-lite", "tiny-deepseek2", "tiny-deepseek2-lite",
+         "tiny-deepseek2-kvb", "tiny-deepseek2-k"];
 
     public static IReadOnlyList<string> Names => PresetNames;
 
@@ -58,7 +64,7 @@ public static class SynthPresets
             : throw new ArgumentException($"Unknown preset '{name}'. Presets: {string.Join(", ", PresetNames)}.", nameof(name));
     }
 
-    private static SynthShape Tiny(string name, string arch, int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int nVocab, bool tied)
+    internal static SynthShape Tiny(string name, string arch, int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int nVocab, bool tied)
     {
         SpecialTokenSet specials = (arch == "qwen2" ? SpecialTokenSet.R1DistillQwen : SpecialTokenSet.R1DistillLlama).Compact();
         return new SynthShape

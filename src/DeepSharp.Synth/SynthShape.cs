@@ -9,7 +9,7 @@ public sealed record Llama3RopeScaling(float Factor, float LowFreqFactor, float 
 /// </summary>
 public sealed record SynthShape
 {
-    /// <summary>GGUF architecture: "qwen2" or "llama".</summary>
+    /// <summary>GGUF architecture: "qwen2", "llama" or "deepseek2".</summary>
     public required string Arch { get; init; }
 
     /// <summary>general.name written into the file.</summary>
@@ -41,6 +41,9 @@ public sealed record SynthShape
 
     public Llama3RopeScaling? RopeScaling { get; init; }
 
+    /// <summary>MLA and MoE parameters; required exactly when <see cref="Arch"/> is "deepseek2".</summary>
+    public Deepseek2Shape? Deepseek2 { get; init; }
+
     /// <summary>Which special tokens, pre-tokenizer and chat template the vocabulary gets.</summary>
     public required SpecialTokenSet Specials { get; init; }
 
@@ -55,12 +58,22 @@ public sealed record SynthShape
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first inconsistent value.</summary>
     public void Validate()
     {
-        Require(Arch is "qwen2" or "llama", $"architecture '{Arch}' is not supported (use qwen2 or llama)");
+        Require(Arch is "qwen2" or "llama" or "deepseek2", $"architecture '{Arch}' is not supported (use qwen2, llama or deepseek2)");
         Require(NEmbd > 0 && NLayer > 0 && NHead > 0 && NHeadKv > 0 && NFf > 0 && NVocab > 0 && ContextLength > 0,
             "all dimensions must be positive");
-        Require(NEmbd % NHead == 0, $"hidden size {NEmbd} is not a multiple of the head count {NHead}");
-        Require(NHead % NHeadKv == 0, $"head count {NHead} is not a multiple of the KV head count {NHeadKv}");
-        Require(HeadDim % 2 == 0, $"head size {HeadDim} must be even for RoPE");
+        Require((Arch == "deepseek2") == (Deepseek2 is not null), "deepseek2 shapes (and only they) carry MLA/MoE parameters");
+        if (Deepseek2 is { } ds)
+        {
+            ds.Validate(NLayer, Require);
+            Require(NHeadKv == (ds.Absorbed ? 1 : NHead), "MLA files store one KV head (absorbed layout) or n_head heads (legacy attn_kv_b)");
+        }
+        else
+        {
+            Require(NEmbd % NHead == 0, $"hidden size {NEmbd} is not a multiple of the head count {NHead}");
+            Require(NHead % NHeadKv == 0, $"head count {NHead} is not a multiple of the KV head count {NHeadKv}");
+            Require(HeadDim % 2 == 0, $"head size {HeadDim} must be even for RoPE");
+        }
+
         Require(float.IsFinite(RopeFreqBase) && RopeFreqBase > 1, $"rope base {RopeFreqBase} must be > 1");
         Require(float.IsFinite(RmsEps) && RmsEps > 0, $"RMS epsilon {RmsEps} must be > 0");
         Require(SpecialBase >= 0 && SpecialBase + Specials.BlockSize <= NVocab,

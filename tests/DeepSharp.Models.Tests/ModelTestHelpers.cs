@@ -1,4 +1,5 @@
 using DeepSharp.Models;
+using DeepSharp.Oracle;
 
 namespace DeepSharp.Models.Tests;
 
@@ -49,4 +50,27 @@ internal static class ModelTestHelpers
 
     public static int? EosOf(Model model) =>
         model.File.Metadata.ContainsKey("tokenizer.ggml.eos_token_id") ? model.File.Metadata.GetInt32("tokenizer.ggml.eos_token_id") : null;
+
+    /// <summary>
+    /// The file's last-token logits for <paramref name="prompt"/> are within <paramref name="cosineFloor"/> of llama.cpp's
+    /// with the same argmax, and the 32-token greedy continuation is llama.cpp's (up to where llama.cpp stops at an
+    /// end-of-generation token: it knows more of them than the file's eos id).
+    /// </summary>
+    public static void AssertMatchesLlamaCpp(string path, int[] prompt, double cosineFloor, string label)
+    {
+        using var oracle = LlamaOracle.Load(path, ctx: 64);
+        float[] expected = oracle.LastLogits(prompt);
+        int[] expectedTokens = oracle.Greedy(prompt, 32);
+
+        using var model = Load(path, ctx: 64);
+        using var session = model.CreateSession();
+        var logits = session.Prefill(prompt);
+        double cosine = Cosine(expected, logits);
+        Assert.True(cosine >= cosineFloor, $"{label}: cosine {cosine} < {cosineFloor}");
+        Assert.Equal(ArgMax(expected), ArgMax(logits));
+
+        session.Reset();
+        int[] actual = Greedy(session, prompt, 32, EosOf(model));
+        Assert.Equal(expectedTokens, actual.Take(expectedTokens.Length));
+    }
 }

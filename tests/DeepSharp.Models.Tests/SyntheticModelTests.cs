@@ -46,22 +46,8 @@ public sealed class SyntheticModelTests(SynthFiles files) : IClassFixture<SynthF
     [Theory, MemberData(nameof(Cases))]
     public void Logits_and_greedy_continuation_match_llama_cpp(string preset, string fileType)
     {
-        string path = files.Get(preset, fileType);
-        using var oracle = LlamaOracle.Load(path, ctx: 64);
-        float[] expected = oracle.LastLogits(Prompt);
-        int[] expectedTokens = oracle.Greedy(Prompt, 32);
-
-        using var model = Load(path, ctx: 64);
-        using var session = model.CreateSession();
-        var logits = session.Prefill(Prompt);
-        double cosine = Cosine(expected, logits);
         double floor = FloatTypes.Contains(fileType) ? 0.9999 : 0.999;
-        Assert.True(cosine >= floor, $"{preset} {fileType}: cosine {cosine} < {floor}");
-        Assert.Equal(ArgMax(expected), ArgMax(logits));
-
-        session.Reset();
-        int[] actual = Greedy(session, Prompt, 32, EosOf(model));
-        Assert.Equal(expectedTokens, actual);
+        AssertMatchesLlamaCpp(files.Get(preset, fileType), Prompt, floor, $"{preset} {fileType}");
     }
 
     [Theory]

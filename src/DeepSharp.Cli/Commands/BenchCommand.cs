@@ -43,7 +43,7 @@ internal static class BenchCommand
             warmup: () => DecodeEach(session, generated, Math.Min(TgWarmupTokens, nGen))) : null;
 
         var report = new BenchReport(path, model, threads, nPrompt, nGen, reps, pp, tg, rssAfterLoad,
-            session.KvCache.ByteSize, ProcessMemory.PeakRssBytes());
+            session.KvCacheBytes, ProcessMemory.PeakRssBytes());
         stdout.Write(a.Has("json") ? report.ToJson() : report.ToTable());
         return 0;
     }

@@ -4,7 +4,7 @@ using DeepSharp.Synth;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp synth --arch qwen2|llama --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]</c>:
+/// <c>deepsharp synth --arch qwen2|llama|deepseek2 --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]</c>:
 /// a seeded random-weight GGUF in a real model's exact shape (real weights cannot be downloaded on our test machines).
 /// </summary>
 internal static class SynthCommand

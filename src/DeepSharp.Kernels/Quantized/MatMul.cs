@@ -61,9 +61,13 @@ public sealed class MatMul : IParallelJob
         var row = _rowScratch[worker].AsSpan(0, cols);
         if (IntegerDot.Supports(w.Type))
         {
+            var isa = KernelIsaSelection.Current;
+            bool repacked = IntegerDot.LlamaRepacks(w.Type, _rows);
             for (int r = start; r < limit; r++)
                 for (int t = 0; t < _nTok; t++)
-                    _y[t * _rows + r] = IntegerDot.Dot(w.Type, w.Row(r), _int8, t);
+                    _y[t * _rows + r] = repacked
+                        ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), _int8.Row(t))
+                        : IntegerDot.Dot(isa, w.Type, w.Row(r), _int8.Row(t));
             return;
         }
         for (int r = start; r < limit; r++)

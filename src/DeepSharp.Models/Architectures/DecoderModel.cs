@@ -1,6 +1,7 @@
 using DeepSharp.Kernels.Attention;
 using DeepSharp.Kernels.Float;
 using DeepSharp.Kernels.Quantized;
+using DeepSharp.Kernels.Threading;
 using DeepSharp.Models.Abstractions;
 using DeepSharp.Models.Blocks;
 
@@ -16,7 +17,14 @@ public sealed record DecoderLayer(RmsNorm AttnNorm, GqaAttention Attn, RmsNorm F
 /// </summary>
 public abstract class DecoderModel
 {
-    protected DecoderModel(ModelSpec spec, WeightSource w)
+    protected DecoderModel(ModelSpec spec, WeightSource w) : this(spec, w, llamaLayers: true) { }
+
+    /// <summary>
+    /// Loads the embedding and output; the llama-like GQA/SwiGLU layers only when <paramref name="llamaLayers"/>
+    /// (architectures with their own blocks, such as deepseek2, leave <see cref="Layers"/> empty and override the
+    /// <see cref="SequenceCache"/> overloads).
+    /// </summary>
+    protected DecoderModel(ModelSpec spec, WeightSource w, bool llamaLayers)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(w);
@@ -25,8 +33,8 @@ public abstract class DecoderModel
         TokEmbd = w.Get(TensorNames.Global(TensorNames.TokenEmbd), n, spec.NVocab);
         OutputNorm = new RmsNorm(w.GetVector(TensorNames.Global(TensorNames.OutputNorm), n), spec.RmsEps);
         Output = w.GetOptional(TensorNames.Global(TensorNames.Output), n, spec.NVocab) ?? TokEmbd;
-        var layers = new DecoderLayer[spec.NLayer];
-        for (int i = 0; i < spec.NLayer; i++)
+        var layers = new DecoderLayer[llamaLayers ? spec.NLayer : 0];
+        for (int i = 0; i < layers.Length; i++)
         {
             layers[i] = new DecoderLayer(
                 new RmsNorm(w.GetVector(TensorNames.Blk(i, TensorNames.AttnNorm), n), spec.RmsEps),
@@ -44,6 +52,20 @@ public abstract class DecoderModel
     public bool TiedOutput => ReferenceEquals(Output, TokEmbd);
     public IReadOnlyList<DecoderLayer> Layers { get; }
 
+    /// <summary>Whether <see cref="BatchDecoder"/> can run several sequences through <see cref="Layers"/> in one pass.</summary>
+    public virtual bool SupportsBatchDecoding => true;
+
+    /// <summary>A new, empty cache for one sequence of up to <paramref name="nCtx"/> positions.</summary>
+    public virtual SequenceCache CreateCache(KvType type, int nCtx, int maxBatch, WorkerPool pool)
+    {
+        var s = Spec;
+        return new GqaSequenceCache(new KvCache(type, s.NLayer, nCtx, s.NHeadKv * s.HeadDim, s.NHeadKv * s.HeadDimV, s.HeadDim, s.HeadDimV));
+    }
+
+    /// <summary>As <see cref="Forward(ReadOnlySpan{int}, int, ForwardState, KvCache)"/> with the cache from <see cref="CreateCache"/>.</summary>
+    public virtual void Forward(ReadOnlySpan<int> tokens, int pos0, ForwardState st, SequenceCache cache) =>
+        Forward(tokens, pos0, st, ((GqaSequenceCache)cache).Kv);
+
     /// <summary>Test hook: a layer index to leave out of the forward pass (−1: none), to show tests can see it.</summary>
     internal int SkipLayer { get; set; } = -1;
 
@@ -54,6 +76,7 @@ public abstract class DecoderModel
     public void Forward(ReadOnlySpan<int> tokens, int pos0, ForwardState st, KvCache kv)
     {
         ArgumentNullException.ThrowIfNull(st);
+        if (Layers.Count == 0) throw new InvalidOperationException($"{Spec.Arch} has its own blocks; call the SequenceCache overload");
         int nTok = tokens.Length, n = Spec.NEmbd, half = Spec.Rope.NRot / 2;
         var x = st.X.AsSpan(0, nTok * n);
         for (int t = 0; t < nTok; t++)

@@ -1,0 +1,95 @@
+using DeepSharp.Kernels.Float;
+using DeepSharp.Kernels.Threading;
+
+namespace DeepSharp.Kernels.Attention;
+
+/// <summary>
+/// Absorbed MLA attention over a <see cref="LatentKvCache"/>: for each query token t and head h, with
+/// q'[t,h] = [W_UKᵀ·q_nope ; q_pe] (Width values) and cache rows c'(s) = [latent(s) ; k_pe(s)],
+/// out[t,h] = Σ_{s ≤ pos0+t} softmax_s(q'[t,h]·c'(s) · scale) · latent(s)   (kvLoraRank values).
+/// One key/value row serves every head (MQA). With an F16 cache it follows llama.cpp's CPU flash attention
+/// numerics like <see cref="CausalAttention"/> (q rounded to f16, online softmax, f16 accumulator).
+/// </summary>
+public sealed class LatentAttention : IParallelJob
+{
+    private readonly WorkerPool _pool;
+    private readonly int _nHead;
+    private readonly float[][] _scores;   // [threads][nCtx]
+    private readonly float[][] _qHalf;    // [threads][Width]
+    private LatentKvCache? _kv;
+    private float[] _q = [], _out = [];
+    private int _layer, _pos0;
+    private float _scale;
+
+    public LatentAttention(WorkerPool pool, int nHead, int width, int nCtx)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        (_pool, _nHead) = (pool, nHead);
+        _scores = new float[pool.Threads][];
+        _qHalf = new float[pool.Threads][];
+        for (int i = 0; i < _scores.Length; i++) (_scores[i], _qHalf[i]) = (new float[nCtx], new float[width]);
+    }
+
+    /// <summary>output [nTok, nHead·kvLoraRank] ← attention of q [nTok, nHead·Width] over layer <paramref name="layer"/>.</summary>
+    public void Run(LatentKvCache kv, int layer, float[] q, int nTok, int pos0, float scale, float[] output)
+    {
+        ArgumentNullException.ThrowIfNull(kv);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pos0 + nTok, _scores[0].Length);
+        (_kv, _layer, _q, _pos0, _scale, _out) = (kv, layer, q, pos0, scale, output);
+        _pool.Run(this, nTok * _nHead);
+        (_kv, _q, _out) = (null, [], []);
+    }
+
+    public void Execute(int worker, int start, int limit)
+    {
+        var kv = _kv!;
+        int width = kv.Width, rank = kv.KvLoraRank;
+        for (int item = start; item < limit; item++)
+        {
+            int t = item / _nHead, h = item % _nHead, n = _pos0 + t + 1;
+            var q = _q.AsSpan((t * _nHead + h) * width, width);
+            var o = _out.AsSpan((t * _nHead + h) * rank, rank);
+            if (kv.Type == KvType.F16) FlashF16(kv, worker, q, n, o);
+            else TwoPassF32(kv, worker, q, n, o);
+        }
+    }
+
+    private void TwoPassF32(LatentKvCache kv, int worker, ReadOnlySpan<float> q, int n, Span<float> o)
+    {
+        var scores = _scores[worker].AsSpan(0, n);
+        for (int s = 0; s < n; s++) scores[s] = FloatKernels.Dot(kv.FloatRow(_layer, s), q) * _scale;
+        FloatKernels.Softmax(scores);
+        o.Clear();
+        for (int s = 0; s < n; s++) FloatKernels.Axpy(scores[s], kv.FloatRow(_layer, s)[..o.Length], o);
+    }
+
+    // One pass with a running max M and sum S; o holds Σ e^(s−M)·latent rounded to f16 after every step.
+    private void FlashF16(LatentKvCache kv, int worker, ReadOnlySpan<float> q, int n, Span<float> o)
+    {
+        var qh = _qHalf[worker].AsSpan(0, q.Length);
+        for (int i = 0; i < qh.Length; i++) qh[i] = (float)(Half)q[i];
+        float max = float.NegativeInfinity, sum = 0;
+        o.Clear();
+        for (int s = 0; s < n; s++)
+        {
+            var row = kv.HalfRow(_layer, s);
+            float score = HalfDot.LikeGgml(row, qh) * _scale;
+            float ms = 1f, vs = 1f;
+            if (score > max)
+            {
+                ms = MathF.Exp(max - score);
+                max = score;
+                for (int i = 0; i < o.Length; i++) o[i] = (float)(Half)(o[i] * ms);
+            }
+            else
+            {
+                vs = MathF.Exp(score - max);
+            }
+            var latent = row[..o.Length];
+            for (int i = 0; i < o.Length; i++) o[i] = (float)(Half)MathF.FusedMultiplyAdd((float)latent[i], vs, o[i]);
+            sum = sum * ms + vs;
+        }
+        float inv = sum == 0 ? 0 : 1f / sum;
+        for (int i = 0; i < o.Length; i++) o[i] *= inv;
+    }
+}

@@ -1,0 +1,67 @@
+namespace DeepSharp.Kernels.Attention;
+
+/// <summary>
+/// The compressed cache of Multi-head Latent Attention (DeepSeek-V2/V3): per layer and position one row
+/// [latent (kvLoraRank) ; rope key (ropeDim)] shared by all heads — kvLoraRank + ropeDim values per token per
+/// layer instead of nHead·(keyDim + valueDim). The latent part doubles as the value (llama.cpp keeps V as a view
+/// of K the same way). Rows are F16 (llama.cpp's default) or F32.
+/// </summary>
+public sealed class LatentKvCache
+{
+    private readonly Half[][]? _half;     // [nLayer][nCtx · Width]
+    private readonly float[][]? _single;  // [nLayer][nCtx · Width]
+
+    public LatentKvCache(KvType type, int nLayer, int nCtx, int kvLoraRank, int ropeDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nCtx, 1);
+        if (type == KvType.Q8_0) throw new ArgumentException("the MLA latent cache stores F16 or F32 rows (Q8_0 is not supported)", nameof(type));
+        (Type, NLayer, NCtx, KvLoraRank, RopeDim) = (type, nLayer, nCtx, kvLoraRank, ropeDim);
+        long size = checked((long)nCtx * Width);
+        if (type == KvType.F16) _half = [.. Enumerable.Range(0, nLayer).Select(_ => new Half[size])];
+        else _single = [.. Enumerable.Range(0, nLayer).Select(_ => new float[size])];
+    }
+
+    public KvType Type { get; }
+    public int NLayer { get; }
+    public int NCtx { get; }
+    public int KvLoraRank { get; }
+    public int RopeDim { get; }
+    /// <summary>Values per position per layer: kvLoraRank + ropeDim.</summary>
+    public int Width => KvLoraRank + RopeDim;
+
+    /// <summary>Bytes held by the cache.</summary>
+    public long ByteSize => (long)NLayer * NCtx * Width * (Type == KvType.F16 ? 2 : 4);
+
+    /// <summary>Row [layer][pos] ← [latent (kvLoraRank) ; ropeKey (ropeDim)].</summary>
+    public void Store(int layer, int pos, ReadOnlySpan<float> latent, ReadOnlySpan<float> ropeKey)
+    {
+        if (_half is not null)
+        {
+            var row = _half[layer].AsSpan(pos * Width, Width);
+            for (int i = 0; i < KvLoraRank; i++) row[i] = (Half)latent[i];
+            for (int i = 0; i < RopeDim; i++) row[KvLoraRank + i] = (Half)ropeKey[i];
+            return;
+        }
+        var r = _single![layer].AsSpan(pos * Width, Width);
+        latent[..KvLoraRank].CopyTo(r);
+        ropeKey[..RopeDim].CopyTo(r[KvLoraRank..]);
+    }
+
+    /// <summary>The F16 row [Width] of (layer, pos).</summary>
+    public ReadOnlySpan<Half> HalfRow(int layer, int pos) => _half![layer].AsSpan(pos * Width, Width);
+
+    /// <summary>The F32 row [Width] of (layer, pos).</summary>
+    public ReadOnlySpan<float> FloatRow(int layer, int pos) => _single![layer].AsSpan(pos * Width, Width);
+
+    /// <summary>dst [Width] ← row (layer, pos) as floats.</summary>
+    public void ReadRow(int layer, int pos, Span<float> dst)
+    {
+        if (_half is null)
+        {
+            FloatRow(layer, pos).CopyTo(dst);
+            return;
+        }
+        var row = HalfRow(layer, pos);
+        for (int i = 0; i < row.Length; i++) dst[i] = (float)row[i];
+    }
+}

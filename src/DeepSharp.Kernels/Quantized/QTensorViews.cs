@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// Views of part of a tensor without copying: one expert of a stacked <c>ffn_*_exps</c> tensor, one head of a 3-D
+/// <c>attn_k_b</c>/<c>attn_v_b</c>. A view shares the memory of its source, so it lives as long as the mapping.
+/// </summary>
+public static unsafe class QTensorViews
+{
+    /// <summary>Rows [firstRow, firstRow + rowCount) of <paramref name="t"/> as a matrix [Cols, rowCount].</summary>
+    public static QTensor RowRange(this QTensor t, long firstRow, long rowCount, string name)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRow + rowCount, t.Rows, nameof(rowCount));
+        fixed (byte* first = t.Row(firstRow))   // memory-mapped, never moved: the pointer outlives the fixed block
+        {
+            return new QTensor(name, t.Type, [t.Cols, rowCount], (nint)first, t.RowBytes * rowCount);
+        }
+    }
+
+    /// <summary>
+    /// An F32 matrix [cols, rows] over <paramref name="values"/> (rows·cols floats, row-major), for weights the
+    /// engine derives at load (a transposed copy); the array is pinned for the life of the process.
+    /// </summary>
+    public static QTensor FromFloats(string name, float[] values, int cols)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cols, 1);
+        if (values.Length % cols != 0) throw new ArgumentException($"{values.Length} values are not rows of {cols}", nameof(values));
+        var pinned = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
+        values.CopyTo(pinned);
+        Pinned.Add(pinned);
+        nint data = Marshal.UnsafeAddrOfPinnedArrayElement(pinned, 0);
+        return new QTensor(name, Core.Quant.QuantType.F32, [cols, values.Length / cols], data, 4L * values.Length);
+    }
+
+    // Keeps pinned copies reachable: QTensor holds only a raw pointer.
+    private static readonly System.Collections.Concurrent.ConcurrentBag<float[]> Pinned = [];
+}

@@ -1,0 +1,106 @@
+using DeepSharp.Kernels.Float;
+using DeepSharp.Kernels.Quantized;
+using DeepSharp.Models.Abstractions;
+using static DeepSharp.Models.Abstractions.TensorNames;
+
+namespace DeepSharp.Models.Blocks;
+
+/// <summary>
+/// DeepSeekMoE feed-forward (DEEPSEEK.md §B.5): a router picks k of nExpert SwiGLU experts per token
+/// (<see cref="MoeRouter"/>), their outputs are mixed by the routing weights, and the always-on shared experts
+/// (stored fused as one SwiGLU of width nShared·nFfExp) are added. The batch is grouped by expert: each selected
+/// expert runs once over the rows routed to it, so only selected experts' weights are read.
+/// </summary>
+public sealed class MoeFfn
+{
+    public required QTensor Router { get; init; }      // [nExpert rows, nEmbd] (F32)
+    public float[]? SelectionBias { get; init; }        // [nExpert] exp_probs_b (sigmoid gating)
+    public required QTensor[] Gate { get; init; }       // per expert [nFfExp rows, nEmbd], views of ffn_gate_exps
+    public required QTensor[] Up { get; init; }         // per expert [nFfExp rows, nEmbd]
+    public required QTensor[] Down { get; init; }       // per expert [nEmbd rows, nFfExp]
+    public SwiGluFfn? Shared { get; init; }             // [nShared·nFfExp] fused shared experts
+
+    public static MoeFfn Load(WeightSource w, int layer, ModelSpec s, Deepseek2Params p)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(p);
+        int n = s.NEmbd, ff = p.NFfExp, nExp = p.Routing.NExpert, shared = p.NExpertShared * ff;
+        var gate = w.Get(Blk(layer, FfnGateExps), n, ff, nExp);
+        var up = w.Get(Blk(layer, FfnUpExps), n, ff, nExp);
+        var down = w.Get(Blk(layer, FfnDownExps), ff, n, nExp);
+        return new MoeFfn
+        {
+            Router = w.Get(Blk(layer, FfnGateInp), n, nExp),
+            SelectionBias = p.Routing.Gating == ExpertGating.Sigmoid ? w.GetOptionalVector(Blk(layer, ExpProbsB, "bias"), nExp) : null,
+            Gate = Experts(gate, ff, nExp),
+            Up = Experts(up, ff, nExp),
+            Down = Experts(down, n, nExp),
+            Shared = shared == 0 ? null : new SwiGluFfn
+            {
+                Gate = w.Get(Blk(layer, FfnGateShexp), n, shared),
+                Up = w.Get(Blk(layer, FfnUpShexp), n, shared),
+                Down = w.Get(Blk(layer, FfnDownShexp), shared, n),
+            },
+        };
+    }
+
+    private static QTensor[] Experts(QTensor stacked, int rowsPerExpert, int nExpert) =>
+        [.. Enumerable.Range(0, nExpert).Select(e => stacked.RowRange((long)e * rowsPerExpert, rowsPerExpert, $"{stacked.Name}[{e}]"))];
+
+    /// <summary>st.Xb2 [nTok, nEmbd] ← MoE(st.Xb [nTok, nEmbd]).</summary>
+    public void Forward(MoeRouting r, ForwardState st, Deepseek2Sequence seq, int nTok)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(st);
+        ArgumentNullException.ThrowIfNull(seq);
+        int n = (int)Router.Cols, k = r.NExpertUsed, nExp = r.NExpert;
+        st.MatMul.Run(Router, st.Xb, nTok, seq.RouterLogits);
+        for (int t = 0; t < nTok; t++)
+            MoeRouter.Route(r, seq.RouterLogits.AsSpan(t * nExp, nExp), SelectionBias, seq.Scores, seq.Selection,
+                seq.Chosen.AsSpan(t * k, k), seq.Weights.AsSpan(t * k, k));
+        var sum = seq.MoeSum.AsSpan(0, nTok * n);
+        sum.Clear();
+        for (int e = 0; e < nExp; e++)
+        {
+            int rows = GatherRowsOf(e, st, seq, nTok, k, n);
+            if (rows == 0) continue;                                                  // expert e untouched
+            RunSwiGlu(st.MatMul, Gate[e], Up[e], Down[e], seq.ExpertIn, rows, seq, seq.ExpertOut);
+            for (int j = 0; j < rows; j++)
+                FloatKernels.Axpy(seq.ExpertRowWeights[j], seq.ExpertOut.AsSpan(j * n, n), sum.Slice(seq.ExpertRows[j] * n, n));
+        }
+        var y = st.Xb2.AsSpan(0, nTok * n);
+        if (Shared is null) sum.CopyTo(y);
+        else
+        {
+            RunSwiGlu(st.MatMul, Shared.Gate, Shared.Up, Shared.Down, st.Xb, nTok, seq, st.Xb2);
+            FloatKernels.Add(sum, y);
+        }
+    }
+
+    // seq.ExpertIn ← the input rows of the tokens that chose expert e (with their weights); returns how many.
+    private static int GatherRowsOf(int e, ForwardState st, Deepseek2Sequence seq, int nTok, int k, int n)
+    {
+        int rows = 0;
+        for (int t = 0; t < nTok; t++)
+            for (int i = 0; i < k; i++)
+            {
+                if (seq.Chosen[t * k + i] != e) continue;
+                seq.ExpertRows[rows] = t;
+                seq.ExpertRowWeights[rows] = seq.Weights[t * k + i];
+                st.Xb.AsSpan(t * n, n).CopyTo(seq.ExpertIn.AsSpan(rows * n, n));
+                rows++;
+            }
+        return rows;
+    }
+
+    // y [rows, nEmbd] ← down · (SiLU(gate · x) ⊙ (up · x)) for x [rows, nEmbd].
+    private static void RunSwiGlu(MatMul mm, QTensor gate, QTensor up, QTensor down, float[] x, int rows, Deepseek2Sequence seq, float[] y)
+    {
+        int width = (int)gate.Rows;
+        mm.Run(gate, x, rows, seq.ExpertGate);
+        mm.Run(up, x, rows, seq.ExpertUp);
+        FloatKernels.SwiGlu(seq.ExpertGate.AsSpan(0, rows * width), seq.ExpertUp.AsSpan(0, rows * width), width);
+        mm.Run(down, seq.ExpertGate, rows, y);
+    }
+}
