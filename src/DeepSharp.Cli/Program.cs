@@ -38,6 +38,9 @@ internal static class Program
                                                  GRPO with rule-based rewards; rollouts by the engine
           train eval --model M.gguf --task T [--limit 200] [--temperature 0] [--summary FILE.json]
                                                  held-out accuracy with a 95% Wilson interval
+          eval (--model FILE | --endpoint URL [--api-key K]) (--dataset NAME|FILE.jsonl | --task T) [--samples k]
+               [--temperature 0.6] [--top-p 0.95] [--max-tokens N] [--limit N] [--concurrency N] [--out R.jsonl] [--summary S.json]
+                                                 R1-protocol pass@1 / cons@k with 95% intervals (docs/EVAL.md)
 
         run, chat and serve use assets/deepsharp-r1-tiny.gguf (DeepSharp's own tiny reasoning model) without --model
         model options: --threads N, --ctx N (default: the model's, at most 4096), --kv-type f16|f32|q8_0
@@ -83,6 +86,7 @@ internal static class Program
         "serve" => ServeCommand.Run(rest, stdout, stderr),
         "bench" => BenchCommand.Run(rest, stdout, stderr),
         "train" => TrainCommand.Run(rest, stdout, stderr),
+        "eval" => EvalCommand.Run(rest, stdout, stderr),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 
