@@ -41,6 +41,9 @@ internal static class Program
           eval (--model FILE | --endpoint URL [--api-key K]) (--dataset NAME|FILE.jsonl | --task T) [--samples k]
                [--temperature 0.6] [--top-p 0.95] [--max-tokens N] [--limit N] [--concurrency N] [--out R.jsonl] [--summary S.json]
                                                  R1-protocol pass@1 / cons@k with 95% intervals (docs/EVAL.md)
+          distill (--teacher FILE | --endpoint URL [--api-key K]) (--task T | --dataset D) --out traces.jsonl
+               [--samples k] [--limit N] [--concurrency N] [--keep-unverified]
+                                                 rejection-sampled, deduplicated SFT traces from a teacher (docs/EVAL.md)
 
         run, chat and serve use assets/deepsharp-r1-tiny.gguf (DeepSharp's own tiny reasoning model) without --model
         model options: --threads N, --ctx N (default: the model's, at most 4096), --kv-type f16|f32|q8_0
@@ -87,6 +90,7 @@ internal static class Program
         "bench" => BenchCommand.Run(rest, stdout, stderr),
         "train" => TrainCommand.Run(rest, stdout, stderr),
         "eval" => EvalCommand.Run(rest, stdout, stderr),
+        "distill" => DistillCommand.Run(rest, stdout, stderr),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),
     };
 

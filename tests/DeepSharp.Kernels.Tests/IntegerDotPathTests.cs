@@ -45,6 +45,30 @@ public sealed class IntegerDotPathTests
         GC.KeepAlive(keep);
     }
 
+    [Theory]
+    [InlineData(QuantType.Q4_0, 32)]
+    [InlineData(QuantType.Q4_0, 96)]
+    [InlineData(QuantType.Q4_0, 544)]
+    [InlineData(QuantType.Q4_K, 256)]
+    [InlineData(QuantType.Q4_K, 768)]
+    public void Eight_row_kernel_equals_the_scalar_per_row_reference(QuantType type, int cols)
+    {
+        if (!KernelIsaSelection.IsSupported(KernelIsa.Avx2)) return;   // an AVX2 kernel; nothing to compare elsewhere
+        const int rows = 16;
+        var (w, keep) = TestData.Weight(type, rows, cols, seed: 3 * cols + (int)type);
+        var act = new Int8Activations(2, cols);
+        act.Quantize(ActivationRounding.PartnerOf(type), TestData.Random(2 * cols, cols, 2f), 2, cols);
+        var y = new float[8];
+        for (int t = 0; t < 2; t++)
+            for (int r0 = 0; r0 < rows; r0 += 8)
+            {
+                IntegerDotRows8.Dot(w, r0, act.Row(t), y);
+                for (int i = 0; i < 8; i++)
+                    AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r0 + i), act.Row(t)), y[i], $"{type} cols={cols} t={t} row {r0 + i}");
+            }
+        GC.KeepAlive(keep);
+    }
+
     private static void AssertSameBits(float expected, float actual, string what) =>
         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
             $"{what}: scalar {expected:R}, got {actual:R}");

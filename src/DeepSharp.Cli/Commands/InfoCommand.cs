@@ -34,6 +34,7 @@ internal static class InfoCommand
         {
             if (md.ContainsKey($"{arch}.{key}")) Line(sb, key, Num(md.GetInt64($"{arch}.{key}")));
         }
+        foreach (var (label, value) in MoeInfo.Describe(file, arch)) Line(sb, label, value);
         Line(sb, "tokenizer", Tokenizer(md));
         Line(sb, "special tokens", SpecialTokens(md));
         string? template = md.GetStringOrNull("tokenizer.chat_template");

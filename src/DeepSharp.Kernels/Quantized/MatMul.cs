@@ -20,6 +20,7 @@ public sealed class MatMul : IParallelJob
     private QTensor? _w;
     private float[] _x = [], _y = [];
     private int _nTok, _rows;
+    private bool _rows8;            // items are groups of 8 rows (IntegerDotRows8)
 
     public MatMul(WorkerPool pool, int maxCols, int maxTokens)
     {
@@ -49,7 +50,8 @@ public sealed class MatMul : IParallelJob
             for (int t = 0; t < nTok; t++)
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
         (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
-        _pool.Run(this, rows);
+        _rows8 = IntegerDot.LlamaRepacks(w.Type, rows) && KernelIsaSelection.Current >= KernelIsa.Avx2;
+        _pool.Run(this, _rows8 ? rows / 8 : rows);
         (_w, _x, _y) = (null, [], []);
     }
 
@@ -59,15 +61,14 @@ public sealed class MatMul : IParallelJob
         var w = _w!;
         int cols = w.Cols;
         var row = _rowScratch[worker].AsSpan(0, cols);
+        if (_rows8)
+        {
+            RowGroups(w, start, limit);
+            return;
+        }
         if (IntegerDot.Supports(w.Type))
         {
-            var isa = KernelIsaSelection.Current;
-            bool repacked = IntegerDot.LlamaRepacks(w.Type, _rows);
-            for (int r = start; r < limit; r++)
-                for (int t = 0; t < _nTok; t++)
-                    _y[t * _rows + r] = repacked
-                        ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), _int8.Row(t))
-                        : IntegerDot.Dot(isa, w.Type, w.Row(r), _int8.Row(t));
+            IntegerRows(w, start, limit);
             return;
         }
         for (int r = start; r < limit; r++)
@@ -78,6 +79,39 @@ public sealed class MatMul : IParallelJob
             for (int t = 0; t < _nTok; t++)
                 _y[t * _rows + r] = FloatKernels.Dot(weights, _x.AsSpan(t * cols, cols));
         }
+    }
+
+    // Tiles of RowTile rows × all tokens: the tile's weight bytes stay in L1 while every token's activations pass
+    // once per tile (not once per row), and each weight byte comes from memory once per product.
+    private const int RowTile = 4;
+
+    private void IntegerRows(QTensor w, int start, int limit)
+    {
+        var isa = KernelIsaSelection.Current;
+        bool repacked = IntegerDot.LlamaRepacks(w.Type, _rows);
+        for (int r0 = start; r0 < limit; r0 += RowTile)
+        {
+            int r1 = Math.Min(r0 + RowTile, limit);
+            for (int t = 0; t < _nTok; t++)
+            {
+                var xt = _int8.Row(t);
+                var y = _y.AsSpan(t * _rows, _rows);
+                for (int r = r0; r < r1; r++)
+                    y[r] = repacked ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), xt) : IntegerDot.Dot(isa, w.Type, w.Row(r), xt);
+            }
+        }
+    }
+
+    // Groups [start, limit) of 8 rows, each group against every token (its 8 rows stay in L1 meanwhile).
+    private void RowGroups(QTensor w, int start, int limit)
+    {
+        Span<float> y8 = stackalloc float[8];
+        for (int g = start; g < limit; g++)
+            for (int t = 0; t < _nTok; t++)
+            {
+                IntegerDotRows8.Dot(w, 8L * g, _int8.Row(t), y8);
+                y8.CopyTo(_y.AsSpan(t * _rows + 8 * g, 8));
+            }
     }
 
     private static Span<float> Decoded(QTensor w, int r, Span<float> row)

@@ -42,6 +42,25 @@ public static class DatasetLoader
         return new TaskEvalSet(task, task.HeldOut(limit));
     }
 
+    /// <summary>
+    /// <paramref name="count"/> distinct training problems of a task (never held-out ones), generated from
+    /// <paramref name="seed"/>: what distillation samples a teacher on.
+    /// </summary>
+    public static EvalSet ForTraining(IReasoningTask task, int count, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var rng = new Random(seed);
+        var problems = new List<Problem>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int attempts = 0; problems.Count < count && attempts < count * 20; attempts++)
+        {
+            var p = task.Generate(rng);
+            if (ids.Add(p.Id))
+                problems.Add(p);
+        }
+        return new TaskEvalSet(task, problems);
+    }
+
     private static string ResolvePath(string nameOrPath)
     {
         if (File.Exists(nameOrPath))
