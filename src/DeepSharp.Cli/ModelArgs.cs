@@ -14,6 +14,33 @@ internal static class ModelArgs
         "temperature", "top-k", "top-p", "min-p", "repeat-penalty", "presence-penalty", "frequency-penalty", "seed",
     ];
 
+    /// <summary>The shipped default model (DeepSharp's own tiny reasoning model, docs/MODEL_CARD.md).</summary>
+    public const string DefaultModelRelativePath = "assets/deepsharp-r1-tiny.gguf";
+
+    /// <summary>
+    /// --model when given; otherwise the shipped default model, looked for beside the program (copied there by the
+    /// build) and then in every folder above the program and above the current directory (a source checkout).
+    /// </summary>
+    public static string ModelPath(CliArgs a)
+    {
+        if (a.Has("model")) return a.RequireExistingFile("model");
+        return FindDefaultModel()
+            ?? throw new CliException($"no --model given and the default model {DefaultModelRelativePath} was not found (train it: docs/MODEL_CARD.md)");
+    }
+
+    internal static string? FindDefaultModel()
+    {
+        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, DefaultModelRelativePath);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+
     public static LoadOptions Load(CliArgs a) => new()
     {
         Threads = a.GetInt("threads", Environment.ProcessorCount, 1, 1024),

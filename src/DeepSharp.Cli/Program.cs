@@ -30,6 +30,14 @@ internal static class Program
                                                  llama-bench-style prompt (pp) and generation (tg) tokens/s, peak memory
           synth --arch qwen2|llama|deepseek2 --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
+          train sft --task T[,T2] (--teacher-samples N | --data traces.jsonl [--skip-bad-lines]) --config SIZE --steps N --out M.gguf
+                [--batch 16] [--lr 2e-3] [--seed S] [--checkpoint-every N] [--resume]
+                                                 cold-start SFT of a fresh tiny model (SIZE: ci, tiny, small, base)
+          train grpo --task T --init M.gguf --group-size G --steps N --out M2.gguf [--prompts 8] [--beta 0.04]
+                [--loss grpo|dapo] [--epsilon 0.2] [--temperature 1] [--max-new-tokens N] [--iterations 1] [--resume]
+                                                 GRPO with rule-based rewards; rollouts by the engine
+          train eval --model M.gguf --task T [--limit 200] [--temperature 0] [--summary FILE.json]
+                                                 held-out accuracy with a 95% Wilson interval
           eval (--model FILE | --endpoint URL [--api-key K]) (--dataset NAME|FILE.jsonl | --task T) [--samples k]
                [--temperature 0.6] [--top-p 0.95] [--max-tokens N] [--limit N] [--concurrency N] [--out R.jsonl] [--summary S.json]
                                                  R1-protocol pass@1 / cons@k with 95% intervals (docs/EVAL.md)
@@ -37,6 +45,7 @@ internal static class Program
                [--samples k] [--limit N] [--concurrency N] [--keep-unverified]
                                                  rejection-sampled, deduplicated SFT traces from a teacher (docs/EVAL.md)
 
+        run, chat and serve use assets/deepsharp-r1-tiny.gguf (DeepSharp's own tiny reasoning model) without --model
         model options: --threads N, --ctx N (default: the model's, at most 4096), --kv-type f16|f32|q8_0
         sampling options: --temperature, --top-k, --top-p, --min-p, --repeat-penalty, --presence-penalty,
                           --frequency-penalty, --seed (defaults: the model file's, else R1's 0.6 / top-p 0.95)
@@ -79,6 +88,7 @@ internal static class Program
         "synth" => SynthCommand.Run(rest, stdout),
         "serve" => ServeCommand.Run(rest, stdout, stderr),
         "bench" => BenchCommand.Run(rest, stdout, stderr),
+        "train" => TrainCommand.Run(rest, stdout, stderr),
         "eval" => EvalCommand.Run(rest, stdout, stderr),
         "distill" => DistillCommand.Run(rest, stdout, stderr),
         _ => throw new CliException($"unknown command '{command}' (try 'deepsharp --help')"),

@@ -21,6 +21,9 @@ public sealed record SynthOptions
     /// <summary>A Hugging Face tokenizer.json whose tokens and merges to use; null synthesizes a vocabulary.</summary>
     public string? VocabPath { get; init; }
 
+    /// <summary>Text to learn the BPE merges from instead of the built-in English sample (ignored with <see cref="VocabPath"/>).</summary>
+    public string? MergeText { get; init; }
+
     /// <summary>Standard deviation of the random matrices and biases (norm weights are 1). Default 0.02.</summary>
     public float WeightStd { get; init; } = SynthModel.DefaultWeightStd;
 

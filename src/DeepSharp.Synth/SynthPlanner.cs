@@ -13,7 +13,7 @@ internal static class SynthPlanner
         SynthShape shape = options.ResolveShape();
         LlamaFileType fileType = QuantRecipe.ParseFileType(options.FileType);
         List<SynthTensor> tensors = options.VocabOnly ? [] : Tensors(shape, fileType, options.FileType);
-        SynthVocab vocab = SynthVocab.Build(shape, options.VocabPath);
+        SynthVocab vocab = SynthVocab.Build(shape, options.VocabPath, options.MergeText);
         string template = options.ChatTemplate ?? SynthVocab.ReadResource(shape.Specials.ChatTemplateResource);
         return new SynthPlan(shape, fileType, Metadata(shape, fileType, vocab, template), tensors, vocab);
     }

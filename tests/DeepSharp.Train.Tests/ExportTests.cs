@@ -2,6 +2,7 @@ using DeepSharp.Kernels.Attention;
 using DeepSharp.Models;
 using DeepSharp.Oracle;
 using DeepSharp.Train.Autograd;
+using DeepSharp.Train.Data;
 using DeepSharp.Train.Export;
 using DeepSharp.Train.Modeling;
 
@@ -59,7 +60,7 @@ public sealed class ExportTests : IDisposable
     {
         TransformerModel model = SpreadModel(11);
         string path = Path.Combine(_dir, "m.gguf");
-        ModelFile.Write(model, path, "test model");
+        ModelFile.Write(model, path, ModelFile.Metadata(model.Config, "test model"));
         int[] ids = PromptIds(model);
         float[] expected = TrainerLogits(model, ids);
         int v = model.Config.VocabSize;
@@ -77,7 +78,7 @@ public sealed class ExportTests : IDisposable
     {
         TransformerModel model = SpreadModel(12);
         string path = Path.Combine(_dir, "m.gguf");
-        ModelFile.Write(model, path, "test model");
+        ModelFile.Write(model, path, ModelFile.Metadata(model.Config, "test model"));
         int[] ids = PromptIds(model);
         float[] expected = TrainerLogits(model, ids);
         int v = model.Config.VocabSize;
@@ -92,18 +93,19 @@ public sealed class ExportTests : IDisposable
     {
         ModelConfig config = ModelConfig.Preset("ci");
         string path = Path.Combine(_dir, "m.gguf");
-        ModelFile.Write(TransformerModel.Create(config, 1), path, "test model");
-        ChatFormat format = ChatFormat.For(config);
+        ModelFile.Write(TransformerModel.Create(config, 1), path, ModelFile.Metadata(config, "test model", TaskVocabulary.MergeText));
+        ChatFormat format = ChatFormat.For(config, TaskVocabulary.MergeText);
         using LlamaOracle oracle = LlamaOracle.LoadVocabOnly(path);
 
         string question = "Compute 907 * 38 - 12.";
         Assert.Equal(oracle.Tokenize(format.RenderPrompt(question), addBos: false, special: true), format.EncodePrompt(question));
-        string response = "<think>\n907 * 38 = 34466\n34466 - 12 = 34454\n</think>\n\n34454";
+        string response = "<think>\n7 * 8 + 5 = 61, write 1 carry 6\n907 * 38 = 34466\n34466 - 12 = 34454\n</think>\n\n34454";
         int[] completion = format.EncodeCompletion(question, response);
         Assert.Equal(format.Eos, completion[^1]);
         Assert.Equal(oracle.Tokenize(response["<think>\n".Length..], addBos: false, special: true), completion[..^1]);
         Assert.Contains("<｜Assistant｜><think>\n", format.RenderPrompt(question), StringComparison.Ordinal);
-        Assert.True(completion.Count(id => format.Tokenizer.TokenText(id).All(char.IsAsciiDigit)) >= 14, "digits are single tokens");
+        Assert.True(completion.Count(id => format.Tokenizer.TokenText(id).All(char.IsAsciiDigit)) >= 20, "digits are single tokens");
+        Assert.Contains(completion, id => format.Tokenizer.TokenText(id) == "Ġcarry");   // a merge learned from the task traces
     }
 
     [Fact]
@@ -111,8 +113,8 @@ public sealed class ExportTests : IDisposable
     {
         TransformerModel model = SpreadModel(13);
         string f32 = Path.Combine(_dir, "a.gguf"), f16 = Path.Combine(_dir, "b.gguf");
-        ModelFile.Write(model, f32, "a");
-        ModelFile.Write(model, f16, "b", f16: true);
+        ModelFile.Write(model, f32, ModelFile.Metadata(model.Config, "a"));
+        ModelFile.Write(model, f16, ModelFile.Metadata(model.Config, "b", f16: true), f16: true);
         TransformerModel back = ModelFile.Read(f32), half = ModelFile.Read(f16);
         Assert.Equal(model.Config, back.Config);
         for (int i = 0; i < model.Parameters.Count; i++)

@@ -14,7 +14,7 @@ internal static class ChatCommand
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var a = CliArgs.Parse("chat", args, [.. ModelArgs.Valued, "system", "max-tokens"], ["no-color"]);
-        string path = a.RequireExistingFile("model");
+        string path = ModelArgs.ModelPath(a);
         int maxTokens = a.GetInt("max-tokens", 2048, 1, int.MaxValue);
         using var model = ChatModel.Load(path, ModelArgs.Load(a));
         var sampling = ModelArgs.Sampling(a, model.DefaultSampling);

@@ -12,7 +12,7 @@ internal static class RunCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = CliArgs.Parse("run", args, [.. ModelArgs.Valued, "prompt", "system", "max-tokens"], ["no-color"]);
-        string path = a.RequireExistingFile("model");
+        string path = ModelArgs.ModelPath(a);
         string prompt = a.Require("prompt");
         int maxTokens = a.GetInt("max-tokens", 2048, 1, int.MaxValue);
         var load = ModelArgs.Load(a);

@@ -16,7 +16,7 @@ internal static class ServeCommand
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = CliArgs.Parse("serve", args, Valued, []);
-        string path = a.RequireExistingFile("model");
+        string path = ModelArgs.ModelPath(a);
         var options = new ServerOptions
         {
             Host = a.GetString("host") ?? "127.0.0.1",

@@ -31,16 +31,17 @@ public sealed class SynthVocab
 
     /// <summary>
     /// Builds the vocabulary for a shape: from a Hugging Face tokenizer.json when given (its tokens and merges), else
-    /// synthesized (256 byte tokens, merges learned from the built-in text, filler). Either way the shape's special
-    /// tokens are placed at their ids, replacing whatever was there and any other copy of the same text.
+    /// synthesized (256 byte tokens, merges learned from <paramref name="mergeText"/> or the built-in text, filler).
+    /// Either way the shape's special tokens are placed at their ids, replacing whatever was there and any other copy
+    /// of the same text.
     /// </summary>
-    public static SynthVocab Build(SynthShape shape, string? tokenizerJsonPath = null)
+    public static SynthVocab Build(SynthShape shape, string? tokenizerJsonPath = null, string? mergeText = null)
     {
         ArgumentNullException.ThrowIfNull(shape);
         var tokens = new string?[shape.NVocab];
         var types = new TokenType[shape.NVocab];
         string[] merges = tokenizerJsonPath is null
-            ? Synthesize(shape, tokens, types)
+            ? Synthesize(shape, tokens, types, mergeText ?? ReadResource("bpe-training-text.txt"))
             : HfTokenizerJson.Load(tokenizerJsonPath, tokens, types);
 
         PlaceSpecials(shape, tokens, types);
@@ -57,7 +58,7 @@ public sealed class SynthVocab
         return new SynthVocab(tokens!, types, merges, at(shape.Specials.BosOffset), at(shape.Specials.EosOffset), at(shape.Specials.PadOffset));
     }
 
-    private static string[] Synthesize(SynthShape shape, string?[] tokens, TokenType[] types)
+    private static string[] Synthesize(SynthShape shape, string?[] tokens, TokenType[] types, string mergeText)
     {
         int id = 0;
         foreach (string b in ByteLevel.ByteTokens())
@@ -68,7 +69,7 @@ public sealed class SynthVocab
 
         var known = new HashSet<string>(tokens[..id]!, StringComparer.Ordinal);
         var merges = new List<string>();
-        foreach ((string left, string right) in LearnedMerges(shape.Specials.PreTokenizer, shape.SpecialBase - id))
+        foreach ((string left, string right) in LearnedMerges(shape.Specials.PreTokenizer, shape.SpecialBase - id, mergeText))
         {
             merges.Add($"{left} {right}");
             if (known.Add(left + right))   // two merges can produce the same string; it is one token
@@ -110,17 +111,17 @@ public sealed class SynthVocab
     }
 
     // Training takes a moment and its result depends only on the regex and the budget: learn once per process.
-    private static readonly Dictionary<(string, int), List<(string, string)>> MergeCache = [];
+    private static readonly Dictionary<(string, int, string), List<(string, string)>> MergeCache = [];
 
-    private static List<(string Left, string Right)> LearnedMerges(string preTokenizer, int maxMerges)
+    private static List<(string Left, string Right)> LearnedMerges(string preTokenizer, int maxMerges, string text)
     {
         lock (MergeCache)
         {
-            if (!MergeCache.TryGetValue((preTokenizer, maxMerges), out List<(string, string)>? merges))
+            if (!MergeCache.TryGetValue((preTokenizer, maxMerges, text), out List<(string, string)>? merges))
             {
                 Regex splitter = BpeTrainer.SplitterFor(preTokenizer);
-                merges = BpeTrainer.Train(ReadResource("bpe-training-text.txt"), splitter, maxMerges);
-                MergeCache[(preTokenizer, maxMerges)] = merges;
+                merges = BpeTrainer.Train(text, splitter, maxMerges);
+                MergeCache[(preTokenizer, maxMerges, text)] = merges;
             }
 
             return merges;

@@ -15,25 +15,43 @@ public static class ModelFile
 {
     public const string DefaultDescription = "A tiny reasoning model trained from scratch by DeepSharp (cold-start SFT, then GRPO).";
 
-    /// <summary>The file's metadata for a model of this shape (no tensors).</summary>
-    public static IReadOnlyList<KeyValuePair<string, GgufValue>> Metadata(ModelConfig config, string name, string description = DefaultDescription, bool f16 = false)
+    /// <summary>
+    /// The file's metadata for a model of this shape (no tensors); the BPE merges are learned from
+    /// <paramref name="mergeText"/> (null: Synth's English sample).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, GgufValue>> Metadata(ModelConfig config, string name, string? mergeText = null, bool f16 = false)
     {
         ArgumentNullException.ThrowIfNull(config);
-        SynthPlan plan = SynthModel.Plan(new SynthOptions { Shape = config.ToShape(name), VocabOnly = true, FileType = f16 ? "f16" : "f32" });
-        return [.. plan.Metadata.Select(kv => kv.Key == "general.description" ? new(kv.Key, GgufValue.Of(description)) : kv)];
+        SynthPlan plan = SynthModel.Plan(new SynthOptions
+        {
+            Shape = config.ToShape(name), VocabOnly = true, FileType = f16 ? "f16" : "f32", MergeText = mergeText,
+        });
+        return WithDescription(plan.Metadata, name, DefaultDescription);
     }
 
-    public static void Write(TransformerModel model, string path, string name, string description = DefaultDescription, bool f16 = false)
+    /// <summary>The metadata with general.name and general.description replaced.</summary>
+    public static IReadOnlyList<KeyValuePair<string, GgufValue>> WithDescription(IEnumerable<KeyValuePair<string, GgufValue>> metadata, string name, string description) =>
+        [.. metadata.Select(kv => kv.Key switch
+        {
+            "general.name" => new(kv.Key, GgufValue.Of(name)),
+            "general.description" => new(kv.Key, GgufValue.Of(description)),
+            _ => kv,
+        })];
+
+    /// <summary>Writes the model with <paramref name="metadata"/> (from <see cref="Metadata"/> or the file it was read from).</summary>
+    public static void Write(TransformerModel model, string path, IEnumerable<KeyValuePair<string, GgufValue>> metadata, bool f16 = false)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(metadata);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        metadata = [.. metadata.Select(kv => kv.Key == "general.file_type" ? new(kv.Key, GgufValue.Of(f16 ? 1u : 0u)) : kv)];
         string temp = path + ".partial";
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 var writer = new GgufWriter(stream);
-                foreach ((string key, GgufValue value) in Metadata(model.Config, name, description, f16))
+                foreach ((string key, GgufValue value) in metadata)
                 {
                     writer.Add(key, value);
                 }
@@ -80,10 +98,14 @@ public static class ModelFile
     }
 
     /// <summary>Reads a qwen2 model written by <see cref="Write"/> (or any qwen2 GGUF with F32/F16 tensors of this layout).</summary>
-    public static TransformerModel Read(string path)
+    public static TransformerModel Read(string path) => Read(path, out _);
+
+    /// <summary>Reads the model and its metadata (vocabulary, template) for writing its successor.</summary>
+    public static TransformerModel Read(string path, out GgufMetadata metadata)
     {
         using GgufFile file = GgufFile.Open(path);
         GgufMetadata md = file.Metadata;
+        metadata = md;
         string arch = md.GetString("general.architecture");
         if (arch != "qwen2")
         {

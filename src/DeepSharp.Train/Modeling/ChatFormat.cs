@@ -22,8 +22,8 @@ public sealed class ChatFormat
         Eos = Tokenizer.Eos ?? throw new InvalidDataException("The vocabulary has no end-of-sequence token.");
     }
 
-    /// <summary>The vocabulary every model of this configuration's vocabulary size shares.</summary>
-    public static ChatFormat For(ModelConfig config) => new(new GgufMetadata(ModelFile.Metadata(config, "vocabulary")));
+    /// <summary>The vocabulary of models of this vocabulary size whose merges were learned from <paramref name="mergeText"/>.</summary>
+    public static ChatFormat For(ModelConfig config, string? mergeText = null) => new(new GgufMetadata(ModelFile.Metadata(config, "vocabulary", mergeText)));
 
     public Tokenizer Tokenizer { get; }
 
