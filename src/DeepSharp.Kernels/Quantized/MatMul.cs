@@ -50,7 +50,7 @@ public sealed class MatMul : IParallelJob
             for (int t = 0; t < nTok; t++)
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
         (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
-        _rows8 = IntegerDot.LlamaRepacks(w.Type, rows) && KernelIsaSelection.Current >= KernelIsa.Avx2;
+        _rows8 = w.LlamaRepacked && rows % 8 == 0 && KernelIsaSelection.Current >= KernelIsa.Avx2;
         _pool.Run(this, _rows8 ? rows / 8 : rows);
         (_w, _x, _y) = (null, [], []);
     }
@@ -88,7 +88,7 @@ public sealed class MatMul : IParallelJob
     private void IntegerRows(QTensor w, int start, int limit)
     {
         var isa = KernelIsaSelection.Current;
-        bool repacked = IntegerDot.LlamaRepacks(w.Type, _rows);
+        bool repacked = w.LlamaRepacked;
         for (int r0 = start; r0 < limit; r0 += RowTile)
         {
             int r1 = Math.Min(r0 + RowTile, limit);

@@ -27,6 +27,7 @@ public sealed unsafe class QTensor
         if (checked(RowBytes * Rows) > byteLength)
             throw new ArgumentException($"tensor '{name}': {Rows} rows of {RowBytes} bytes exceed its {byteLength}-byte buffer", nameof(byteLength));
         _data = (byte*)data;
+        LlamaRepacked = IntegerDot.LlamaRepacks(type, Rows);
     }
 
     /// <summary>Maps a GGUF tensor without copying it.</summary>
@@ -45,6 +46,13 @@ public sealed unsafe class QTensor
     public int Cols { get; }
     public long Rows { get; }
     public long RowBytes { get; }
+
+    /// <summary>
+    /// Whether llama.cpp's CPU backend repacks this matrix (and so sums its rows in its repacked order, see
+    /// <see cref="IntegerDot.LlamaRepacks"/>). A view keeps its source's answer: llama.cpp decides per stored tensor,
+    /// and it never repacks 3-D weights it multiplies with plain MUL_MAT (deepseek2's per-head attn_k_b/attn_v_b).
+    /// </summary>
+    public bool LlamaRepacked { get; init; }
 
     /// <summary>The stored bytes of row <paramref name="row"/>.</summary>
     public ReadOnlySpan<byte> Row(long row)

@@ -8,8 +8,12 @@ namespace DeepSharp.Kernels.Quantized;
 /// </summary>
 public static unsafe class QTensorViews
 {
-    /// <summary>Rows [firstRow, firstRow + rowCount) of <paramref name="t"/> as a matrix [Cols, rowCount].</summary>
-    public static QTensor RowRange(this QTensor t, long firstRow, long rowCount, string name)
+    /// <summary>
+    /// Rows [firstRow, firstRow + rowCount) of <paramref name="t"/> as a matrix [Cols, rowCount]. The view sums its
+    /// rows as llama.cpp sums the source's (<see cref="QTensor.LlamaRepacked"/>) unless <paramref name="llamaRepacked"/>
+    /// says otherwise.
+    /// </summary>
+    public static QTensor RowRange(this QTensor t, long firstRow, long rowCount, string name, bool? llamaRepacked = null)
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
@@ -17,7 +21,10 @@ public static unsafe class QTensorViews
         ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRow + rowCount, t.Rows, nameof(rowCount));
         fixed (byte* first = t.Row(firstRow))   // memory-mapped, never moved: the pointer outlives the fixed block
         {
-            return new QTensor(name, t.Type, [t.Cols, rowCount], (nint)first, t.RowBytes * rowCount);
+            return new QTensor(name, t.Type, [t.Cols, rowCount], (nint)first, t.RowBytes * rowCount)
+            {
+                LlamaRepacked = llamaRepacked ?? t.LlamaRepacked,
+            };
         }
     }
 

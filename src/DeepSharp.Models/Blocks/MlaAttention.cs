@@ -55,8 +55,9 @@ public sealed class MlaAttention
         var uv = new QTensor[nH];
         for (int h = 0; h < nH; h++)
         {
-            ukT[h] = kb.RowRange((long)h * p.KvLoraRank, p.KvLoraRank, $"{kb.Name}[{h}]");
-            uv[h] = vb.RowRange((long)h * p.VHead, p.VHead, $"{vb.Name}[{h}]");
+            // llama.cpp multiplies these 3-D weights with plain MUL_MAT, which it never repacks.
+            ukT[h] = kb.RowRange((long)h * p.KvLoraRank, p.KvLoraRank, $"{kb.Name}[{h}]", llamaRepacked: false);
+            uv[h] = vb.RowRange((long)h * p.VHead, p.VHead, $"{vb.Name}[{h}]", llamaRepacked: false);
         }
         return (ukT, uv);
     }
