@@ -31,7 +31,7 @@ internal static class Program
           synth --arch qwen2|llama|deepseek2 --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
           train sft --task T[,T2] (--teacher-samples N | --data traces.jsonl [--skip-bad-lines]) --config SIZE --steps N --out M.gguf
-                [--batch 16] [--lr 2e-3] [--seed S] [--checkpoint-every N] [--resume]
+                [--batch 16] [--lr 2e-3] [--seed S] [--checkpoint-every N] [--stop-at STEP] [--resume]
                                                  cold-start SFT of a fresh tiny model (SIZE: ci, tiny, small, base)
           train grpo --task T --init M.gguf --group-size G --steps N --out M2.gguf [--prompts 8] [--beta 0.04]
                 [--loss grpo|dapo] [--epsilon 0.2] [--temperature 1] [--max-new-tokens N] [--iterations 1] [--resume]

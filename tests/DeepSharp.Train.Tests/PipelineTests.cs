@@ -44,14 +44,15 @@ public sealed class PipelineTests : IDisposable
     {
         var sft = new SftOptions
         {
-            Tasks = ["arithmetic", "countdown"], TeacherSamples = 16, Size = "ci", Steps = 3, BatchSize = 4,
+            Tasks = ["arithmetic", "countdown"], TeacherSamples = 16, Size = "ci", Steps = 5, StopAt = 3, BatchSize = 4,
             OutPath = At("sft.gguf"), CheckpointEvery = 2, Seed = 3,
         };
         var warnings = new List<string>();
         SftTrainer.Run(sft, TextWriter.Null, false, warnings.Add);
+        Assert.False(File.Exists(At("sft.gguf")));
 
-        // A longer run resumed from the final checkpoint repeats nothing: the log holds each step once.
-        TransformerModel resumed = SftTrainer.Run(sft with { Steps = 5, Resume = true }, TextWriter.Null, false, warnings.Add);
+        // The run resumed from the checkpoint where it stopped repeats nothing: the log holds each step once.
+        TransformerModel resumed = SftTrainer.Run(sft with { StopAt = null, Resume = true }, TextWriter.Null, false, warnings.Add);
         Assert.Contains(warnings, w => w.Contains("resuming", StringComparison.Ordinal) && w.Contains("step 3", StringComparison.Ordinal));
         Assert.Equal([0, 1, 2, 3, 4], Steps(At("sft.log.jsonl")));
         Assert.True(File.Exists(At("sft.png")));

@@ -40,7 +40,7 @@ internal static class TrainCommand
     private static int Sft(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         var a = CliArgs.Parse("train sft", args,
-            [.. Common, "data", "teacher-samples", "config", "max-tokens", "clip"], ["resume", "skip-bad-lines"]);
+            [.. Common, "data", "teacher-samples", "config", "max-tokens", "clip", "stop-at"], ["resume", "skip-bad-lines"]);
         if (a.Has("data") && a.Has("teacher-samples"))
             throw new CliException("train sft: give --data FILE or --teacher-samples N, not both");
         var o = new SftOptions
@@ -59,11 +59,13 @@ internal static class TrainCommand
             MaxSequenceTokens = a.GetInt("max-tokens", 512, 8, 1 << 20),
             OutPath = a.Require("out"),
             CheckpointEvery = a.GetInt("checkpoint-every", 50, 1, int.MaxValue),
+            StopAt = a.Has("stop-at") ? a.GetInt("stop-at", 0, 1, int.MaxValue) : null,
             Resume = a.Has("resume"),
             SkipBadLines = a.Has("skip-bad-lines"),
         };
         var started = DateTime.UtcNow;
         var model = SftTrainer.Run(o, stderr, interactive, m => stderr.WriteLine($"train sft: {m}"));
+        if (o.StopAt < o.Steps) return 0;   // checkpoint only; the model file comes with the run's last step
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {o.OutPath}: {o.Size}, {model.ParameterCount / 1e6:0.00} M parameters, {o.Steps} steps in {(DateTime.UtcNow - started).TotalMinutes:0.0} min"));
         return 0;

@@ -45,6 +45,9 @@ public sealed record SftOptions
 
     public int CheckpointEvery { get; init; } = 50;
 
+    /// <summary>Stop (checkpoint saved) before this step although the schedule runs to <see cref="Steps"/>; null: run to the end.</summary>
+    public int? StopAt { get; init; }
+
     /// <summary>Continue from <c>OUT.ckpt</c> when it exists.</summary>
     public bool Resume { get; init; }
 
@@ -68,14 +71,15 @@ public static class SftTrainer
 
         (TransformerModel model, AdamW optimizer, int first) = Start(o, config, files, warn);
         var schedule = new LrSchedule(o.LearningRate, o.WarmupSteps ?? Math.Max(1, o.Steps / 20), o.Steps);
+        int end = Math.Min(o.Steps, o.StopAt ?? o.Steps);
         using (var log = new RunLog(files.Log, files.Plot, progress, interactive, o.Steps, first))
         {
-            for (int step = first; step < o.Steps; step++)
+            for (int step = first; step < end; step++)
             {
                 PackedBatch batch = PackedBatch.Pack(SampleBatch(pool, o.BatchSize, o.Seed, step));
                 StepStats s = SftStep.Run(model, optimizer, batch, schedule.At(step), o.ClipNorm, o.Threads);
                 log.Step(step, [("loss", s.Loss), ("lr", s.LearningRate), ("grad_norm", s.GradNorm), ("tokens", s.Tokens)]);
-                if ((step + 1) % o.CheckpointEvery == 0 || step + 1 == o.Steps)
+                if ((step + 1) % o.CheckpointEvery == 0 || step + 1 == end)
                 {
                     Checkpoint.Save(files.Checkpoint, model, optimizer, step + 1);
                     log.Plot();
@@ -83,6 +87,12 @@ public static class SftTrainer
             }
 
             log.Plot();
+        }
+
+        if (end < o.Steps)
+        {
+            warn($"stopped before step {end} of {o.Steps}; continue with --resume");
+            return model;
         }
 
         ModelFile.Write(model, o.OutPath, ModelFile.Metadata(config, o.ModelName, mergeText));
