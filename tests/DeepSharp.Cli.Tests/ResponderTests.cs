@@ -7,7 +7,10 @@ namespace DeepSharp.Cli.Tests;
 /// <summary>The two responders behind eval and distill: batched in-process generation, and retries against endpoints.</summary>
 public sealed class ResponderTests : IDisposable
 {
-    private static readonly RetryPolicy Fast = new(MaxAttempts: 3, BaseDelay: TimeSpan.FromMilliseconds(5), RequestTimeout: TimeSpan.FromMilliseconds(500));
+    // A generous timeout where replies are expected to arrive (a loaded CI machine can take seconds to answer the
+    // first request), a short one only where the endpoint is made to stall for much longer.
+    private static readonly RetryPolicy Fast = new(MaxAttempts: 3, BaseDelay: TimeSpan.FromMilliseconds(5), RequestTimeout: TimeSpan.FromSeconds(30));
+    private static readonly RetryPolicy ShortTimeout = Fast with { RequestTimeout = TimeSpan.FromSeconds(1) };
     private static readonly GenerationSettings Settings = new(0.6f, 0.95f, 12);
     private static readonly ResponseRequest[] OneRequest = [new("What is 1 + 1?", 7)];
     private readonly string _dir = Directory.CreateTempSubdirectory("deepsharp-responder-").FullName;
@@ -51,9 +54,9 @@ public sealed class ResponderTests : IDisposable
     public async Task Garbage_and_timeouts_are_retried_then_reported(string behaviour, string reported)
     {
         using var endpoint = new FakeEndpoint((_, _) => behaviour == "slow"
-            ? new FakeReply(200, FakeEndpoint.Completion("r", "2"), TimeSpan.FromSeconds(5))
+            ? new FakeReply(200, FakeEndpoint.Completion("r", "2"), TimeSpan.FromSeconds(10))
             : new FakeReply(200, behaviour == "garbage" ? "<html>oops</html>" : behaviour));
-        using var responder = new EndpointResponder(endpoint.Url, Settings, retry: Fast);
+        using var responder = new EndpointResponder(endpoint.Url, Settings, retry: behaviour == "slow" ? ShortTimeout : Fast);
         var completion = (await responder.RespondAsync(OneRequest, default)).Single();
         Assert.Contains(reported, completion.Error, StringComparison.Ordinal);
         Assert.Contains("gave up after 3 attempts", completion.Error, StringComparison.Ordinal);
