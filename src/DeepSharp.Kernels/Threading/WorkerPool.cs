@@ -37,6 +37,10 @@ public sealed class WorkerPool : IDisposable
             _threads[i] = new Thread(() => WorkerLoop(worker)) { IsBackground = true, Name = $"DeepSharp worker {worker}" };
             _threads[i].Start();
         }
+        // ManualResetEventSlim allocates its monitor object the first time a Wait has to block (after spinning),
+        // which on a loaded machine can first happen mid-generation: one 24-byte allocation on the per-token path.
+        // A short timed wait now makes that happen at construction instead.
+        _done.Wait(TimeSpan.FromMilliseconds(1));
     }
 
     /// <summary>Threads taking part in a run, the caller included.</summary>
