@@ -77,13 +77,8 @@ public abstract class DecoderModel
     {
         ArgumentNullException.ThrowIfNull(st);
         if (Layers.Count == 0) throw new InvalidOperationException($"{Spec.Arch} has its own blocks; call the SequenceCache overload");
-        int nTok = tokens.Length, n = Spec.NEmbd, half = Spec.Rope.NRot / 2;
-        var x = st.X.AsSpan(0, nTok * n);
-        for (int t = 0; t < nTok; t++)
-        {
-            TokEmbd.DecodeRow(tokens[t], x.Slice(t * n, n));                                  // x = embed(token)
-            Rope.Angles(Spec.Rope, pos0 + t, st.RopeCos.AsSpan(t * half, half), st.RopeSin.AsSpan(t * half, half));
-        }
+        int nTok = tokens.Length, n = Spec.NEmbd;
+        var x = Embed(tokens, pos0, st);
         for (int l = 0; l < Layers.Count; l++)
         {
             if (l == SkipLayer) continue;
@@ -97,5 +92,22 @@ public abstract class DecoderModel
         }
         OutputNorm.Apply(st.X, nTok - 1, 1, st.Xb);                                          // last token only
         st.MatMul.Run(Output, st.Xb, 1, st.Logits);                                          // logits = Wout·xb
+    }
+
+    /// <summary>
+    /// x [nTok, nEmbd] ← the tokens' embeddings, and the rotary angles of positions pos0.. into st; every
+    /// architecture's forward pass starts here. Returns the filled part of st.X.
+    /// </summary>
+    protected Span<float> Embed(ReadOnlySpan<int> tokens, int pos0, ForwardState st)
+    {
+        ArgumentNullException.ThrowIfNull(st);
+        int nTok = tokens.Length, n = Spec.NEmbd, half = Spec.Rope.NRot / 2;
+        var x = st.X.AsSpan(0, nTok * n);
+        for (int t = 0; t < nTok; t++)
+        {
+            TokEmbd.DecodeRow(tokens[t], x.Slice(t * n, n));                                  // x = embed(token)
+            Rope.Angles(Spec.Rope, pos0 + t, st.RopeCos.AsSpan(t * half, half), st.RopeSin.AsSpan(t * half, half));
+        }
+        return x;
     }
 }

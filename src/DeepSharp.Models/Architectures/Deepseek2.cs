@@ -91,13 +91,8 @@ public sealed class Deepseek2 : DecoderModel
     {
         ArgumentNullException.ThrowIfNull(st);
         var seq = cache as Deepseek2Sequence ?? throw new ArgumentException("not a deepseek2 cache", nameof(cache));
-        int nTok = tokens.Length, n = Spec.NEmbd, half = Spec.Rope.NRot / 2;
-        var x = st.X.AsSpan(0, nTok * n);
-        for (int t = 0; t < nTok; t++)
-        {
-            TokEmbd.DecodeRow(tokens[t], x.Slice(t * n, n));                                       // x = embed(token)
-            Rope.Angles(Spec.Rope, pos0 + t, st.RopeCos.AsSpan(t * half, half), st.RopeSin.AsSpan(t * half, half));
-        }
+        int nTok = tokens.Length, n = Spec.NEmbd;
+        var x = Embed(tokens, pos0, st);
         for (int l = 0; l < Blocks.Count; l++)
         {
             if (l == SkipLayer) continue;
