@@ -73,4 +73,19 @@ internal static class ModelTestHelpers
         int[] actual = Greedy(session, prompt, 32, EosOf(model));
         Assert.Equal(expectedTokens, actual.Take(expectedTokens.Length));
     }
+
+    /// <summary>
+    /// The oracle comparisons would catch a broken layer: with <paramref name="layer"/> skipped, our logits fall far
+    /// below the cosine floor against llama.cpp's full model.
+    /// </summary>
+    public static void AssertLayerMatters(string path, int[] prompt, int layer)
+    {
+        using var oracle = LlamaOracle.Load(path, ctx: 64);
+        float[] expected = oracle.LastLogits(prompt);
+        using var model = Load(path, ctx: 64);
+        model.Network.SkipLayer = layer;
+        using var session = model.CreateSession();
+        double cosine = Cosine(expected, session.Prefill(prompt));
+        Assert.True(cosine < 0.99, $"without layer {layer} cosine is still {cosine}");
+    }
 }

@@ -56,14 +56,7 @@ public sealed class SyntheticModelTests(SynthFiles files) : IClassFixture<SynthF
     [InlineData("tiny-llama", 1)]
     public void Dropping_one_layer_moves_the_logits_far_outside_the_tolerance(string preset, int layer)
     {
-        string path = files.Get(preset, "f32");
-        using var oracle = LlamaOracle.Load(path, ctx: 64);
-        float[] expected = oracle.LastLogits(Prompt);
-        using var model = Load(path, ctx: 64);
-        model.Network.SkipLayer = layer;
-        using var session = model.CreateSession();
-        double cosine = Cosine(expected, session.Prefill(Prompt));
-        Assert.True(cosine < 0.99, $"without layer {layer} cosine is still {cosine}");
+        AssertLayerMatters(files.Get(preset, "f32"), Prompt, layer);
     }
 
     [Fact]
