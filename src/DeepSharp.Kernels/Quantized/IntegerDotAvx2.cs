@@ -12,7 +12,7 @@ namespace DeepSharp.Kernels.Quantized;
 [SkipLocalsInit]
 internal static class IntegerDotAvx2
 {
-    internal static float HalfAt(ref byte p, int at) => (float)Unsafe.ReadUnaligned<Half>(ref Unsafe.Add(ref p, at));
+    internal static float HalfAt(ref byte p, int at) => Float.HalfTable.At(ref Unsafe.Add(ref p, at));
 
     // hsum_float_8 on a vector: [l0+l4, l1+l5, l2+l6, l3+l7] then (s0 + s2) + (s1 + s3).
     internal static float Reduce(Vector256<float> acc)
