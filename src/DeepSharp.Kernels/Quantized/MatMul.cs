@@ -88,10 +88,15 @@ public sealed class MatMul : IParallelJob
     private void IntegerRows(QTensor w, int start, int limit)
     {
         var isa = KernelIsaSelection.Current;
-        bool repacked = w.LlamaRepacked;
+        bool repacked = w.LlamaRepacked, tiles = IntegerTiles.Supports(isa, w.Type, repacked);
         for (int r0 = start; r0 < limit; r0 += RowTile)
         {
             int r1 = Math.Min(r0 + RowTile, limit);
+            if (tiles && r1 - r0 == IntegerTiles.Rows)
+            {
+                IntegerTiles.Dot(w, r0, _int8, _nTok, _y, _rows);
+                continue;
+            }
             for (int t = 0; t < _nTok; t++)
             {
                 var xt = _int8.Row(t);

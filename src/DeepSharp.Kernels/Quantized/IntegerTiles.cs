@@ -1,0 +1,30 @@
+using DeepSharp.Core.Quant;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// Four consecutive rows against every token of a batch through the multi-row kernels (<see cref="TilesQ8_0"/>):
+/// the same bits as <see cref="IntegerDot.Dot(KernelIsa, QuantType, ReadOnlySpan{byte}, in Int8Row)"/> row by row,
+/// with each activation block loaded once per four rows and each weight block once per two tokens.
+/// </summary>
+internal static class IntegerTiles
+{
+    /// <summary>Rows per tile.</summary>
+    public const int Rows = 4;
+
+    /// <summary>Whether <paramref name="weight"/> has a tile kernel on <paramref name="isa"/> (vec_dot-summed weights only).</summary>
+    public static bool Supports(KernelIsa isa, QuantType weight, bool repacked) =>
+        !repacked && isa >= KernelIsa.Avx2 && weight == QuantType.Q8_0;
+
+    /// <summary>y [t·yStride + r0 + k] ← row r0 + k · token t, for k &lt; 4 and t &lt; <paramref name="nTok"/>.</summary>
+    public static void Dot(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    {
+        ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
+        nint stride = (nint)w.RowBytes;
+        int at = checked((int)r0), t = 0;
+        for (; t + 1 < nTok; t += 2)
+            TilesQ8_0.Rows4x2(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));
+        if (t < nTok)
+            TilesQ8_0.Rows4(ref row0, stride, x.Row(t), y.Slice(t * yStride + at, Rows));
+    }
+}
