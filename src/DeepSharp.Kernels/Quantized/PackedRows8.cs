@@ -34,15 +34,15 @@ internal static unsafe class PackedRows8
 {
     public const int TileTokens = 4;
 
-    // Groups of 8 rows handled per pass over the token tiles when there are several: their packed blocks stay
-    // in L1/L2 while every tile of tokens reads them.
-    private const int GroupsPerPass = 4;
+    // Bytes of packed groups handled per pass over the token tiles when there are several: they stay in L2 while
+    // every tile of tokens reads them (with the tokens' activations), so memory delivers each weight byte once.
+    private const long PassBytes = 256 * 1024;
 
     /// <summary>y [t·yStride + 8g + r] ← row 8g + r · token t, for groups [g0, g1) and tokens [0, nTok).</summary>
     public static void Run(KernelIsa isa, Rows8Pack p, int g0, int g1, Int8Activations act, PackedActivations sums, int nTok,
         Span<float> y, int yStride)
     {
-        int pass = nTok <= TileTokens ? g1 - g0 : GroupsPerPass;
+        int pass = nTok <= TileTokens ? g1 - g0 : (int)Math.Max(1, PassBytes / p.GroupBytes);
         for (int gs = g0; gs < g1; gs += pass)
             for (int t0 = 0; t0 < nTok; t0 += TileTokens)
                 Tile(isa, p, gs, Math.Min(gs + pass, g1), act, sums, t0, Math.Min(TileTokens, nTok - t0), y, yStride);

@@ -1,6 +1,7 @@
 using DeepSharp.Gguf;
 using DeepSharp.Kernels.Attention;
 using DeepSharp.Kernels.Float;
+using DeepSharp.Kernels.Quantized;
 using DeepSharp.Kernels.Threading;
 using DeepSharp.Models.Abstractions;
 using DeepSharp.Models.Blocks;
@@ -37,7 +38,13 @@ public sealed class Deepseek2 : DecoderModel
                 dense ? null : MoeFfn.Load(w, i, spec, p));
         }
         Blocks = blocks;
+        PrepareForMatMul(blocks.SelectMany(DenseMatrices));
     }
+
+    // The matrices of a layer that are not views (expert views share their stacked tensor's memory).
+    private static IEnumerable<QTensor> DenseMatrices(Deepseek2Layer l) =>
+        new[] { l.Attn.Wq, l.Attn.WqA, l.Attn.WqB, l.Attn.WkvA, l.Attn.Wo, l.Dense?.Gate, l.Dense?.Up, l.Dense?.Down,
+            l.Moe?.Shared?.Gate, l.Moe?.Shared?.Up, l.Moe?.Shared?.Down }.OfType<QTensor>();
 
     public Deepseek2Params Params { get; }
     public IReadOnlyList<Deepseek2Layer> Blocks { get; }
