@@ -14,6 +14,8 @@ public sealed class IntegerTilesTests
         var data = new TheoryData<QuantType, int>();
         foreach (int blocks in new[] { 1, 2, 3, 7, 16, 17 })
             data.Add(QuantType.Q8_0, 32 * blocks);
+        foreach (int blocks in new[] { 1, 2, 3, 6 })
+            data.Add(QuantType.Q6_K, 256 * blocks);
         return data;
     }
 
@@ -21,7 +23,7 @@ public sealed class IntegerTilesTests
     public void Four_rows_by_every_token_count_equal_the_scalar_reference(QuantType type, int cols)
     {
         if (!IntegerTiles.Supports(KernelIsaSelection.Best, type, repacked: false)) return;
-        const int rows = 8, tokens = 5;
+        const int rows = 8, tokens = 9;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: 11 * cols + (int)type);
         var x = TestData.Random(tokens * cols, cols + 5, 3f);
         for (int i = 0; i < cols; i++) x[cols + i] *= 1e-3f;
