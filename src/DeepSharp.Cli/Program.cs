@@ -24,7 +24,7 @@ internal static class Program
           logits --model FILE --ids "1 2 3" --out FILE.f32
                                                  last position's logits as little-endian float32
           serve --model FILE [--host 127.0.0.1] [--port 8080] [--parallel N] [--queue N] [--api-key KEY | --api-key-file F]
-                [--reasoning-format deepseek|none|deepseek-legacy] [--alias NAME]
+                [--reasoning-format deepseek|none|deepseek-legacy] [--alias NAME] [--rate-limit N]
                                                  OpenAI/DeepSeek/Ollama-compatible HTTP server and web chat page
           bench --model FILE [--threads N] [-p 512] [-n 128] [--reps 3] [--batch N] [--json]
                                                  llama-bench-style prompt (pp) and generation (tg) tokens/s, peak memory

@@ -9,8 +9,9 @@ namespace DeepSharp.Models;
 /// Decodes the next token of several sessions of one model in a single forward pass: every projection and FFN runs
 /// as one matrix multiplication over all sequences' rows, so each weight row is read (and dequantized) once per
 /// step however many sequences are generating. RoPE and attention stay per sequence, with its own position and
-/// KV cache. Each row goes through exactly the arithmetic of <see cref="Session.Decode"/>, so the logits equal
-/// decoding every session alone. Buffers are allocated once for up to <see cref="MaxSequences"/> sequences.
+/// KV cache (deepseek2: its own latent cache; the MoE runs each chosen expert once over the rows that chose it).
+/// Each row goes through the arithmetic of <see cref="Session.Decode"/>, so the logits equal decoding every session
+/// alone. Buffers are allocated once for up to <see cref="MaxSequences"/> sequences.
 /// Not thread-safe; forward passes of the model stay serialised with those of its sessions.
 /// </summary>
 public sealed class BatchDecoder
@@ -21,6 +22,7 @@ public sealed class BatchDecoder
     private readonly float[] _qOne;      // [nHead·headDim] one sequence's query
     private readonly float[] _attOne;    // [nHead·headDimV] one sequence's attention output
     private readonly Session[] _sessions;
+    private readonly Deepseek2Batch? _deepseek2;   // the MLA/MoE row buffers of a deepseek2 model
 
     public BatchDecoder(Model model, int maxSequences)
     {
@@ -34,6 +36,7 @@ public sealed class BatchDecoder
         _qOne = new float[s.NHead * s.HeadDim];
         _attOne = new float[s.NHead * s.HeadDimV];
         _sessions = new Session[maxSequences];
+        if (model.Network is Deepseek2 ds) _deepseek2 = new Deepseek2Batch(s, ds.Params, maxSequences, model.Pool);
     }
 
     public int MaxSequences { get; }
@@ -59,7 +62,7 @@ public sealed class BatchDecoder
         for (int i = 0; i < sessions.Count; i++) sessions[i].AcceptDecoded(LogitsOf(i));
     }
 
-    // Architectures whose layers the batched path does not know (deepseek2) decode each session in turn.
+    // A network that cannot batch (deepseek2's naive-attention test path) decodes each session in turn.
     private void DecodeOneByOne(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens)
     {
         int nVocab = _model.VocabSize;
@@ -104,6 +107,29 @@ public sealed class BatchDecoder
             net.TokEmbd.DecodeRow(tokens[i], _st.X.AsSpan(i * n, n));
             Rope.Angles(spec.Rope, sessions[i].Position, _st.RopeCos.AsSpan(i * half, half), _st.RopeSin.AsSpan(i * half, half));
         }
+        if (net is Deepseek2 ds) DecodeDeepseek2Rows(ds, k);
+        else DecodeRows(net, k);
+        net.OutputNorm.Apply(_st.X, 0, k, _st.Xb);
+        _st.MatMul.Run(net.Output, _st.Xb, k, _logits);
+        Array.Clear(_sessions, 0, k);
+    }
+
+    private void DecodeDeepseek2Rows(Deepseek2 net, int k)
+    {
+        var batch = _deepseek2!;
+        for (int i = 0; i < k; i++)
+        {
+            batch.Caches[i] = (Deepseek2Sequence)_sessions[i].Cache;
+            batch.Positions[i] = _sessions[i].Position;
+        }
+        net.DecodeRows(_st, batch, k);
+        Array.Clear(batch.Caches, 0, k);
+    }
+
+    // The llama-like blocks over the k rows of _st.X.
+    private void DecodeRows(DecoderModel net, int k)
+    {
+        int n = net.Spec.NEmbd;
         for (int l = 0; l < net.Layers.Count; l++)
         {
             if (l == net.SkipLayer) continue;
@@ -115,9 +141,6 @@ public sealed class BatchDecoder
             layer.Ffn.Forward(_st, k);
             FloatKernels.Add(_st.Xb2.AsSpan(0, k * n), _st.X.AsSpan(0, k * n));
         }
-        net.OutputNorm.Apply(_st.X, 0, k, _st.Xb);
-        _st.MatMul.Run(net.Output, _st.Xb, k, _logits);
-        Array.Clear(_sessions, 0, k);
     }
 
     /// <summary>_st.Xb2 [k, nEmbd] ← attention of each row over its own sequence's cache (as GqaAttention.Forward).</summary>

@@ -28,4 +28,23 @@ public sealed class AllocationTests(SynthFiles files) : IClassFixture<SynthFiles
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
     }
+
+    [Theory]
+    [InlineData("tiny-qwen2", "q8_0")]
+    [InlineData("tiny-deepseek2", "q8_0")]
+    public void Batched_decode_steps_allocate_nothing(string preset, string fileType)
+    {
+        using var model = Load(files.Get(preset, fileType), ctx: 64);
+        Session[] sessions = [model.CreateSession(), model.CreateSession()];
+        sessions[0].Prefill([1, 17, 42, 99]);
+        sessions[1].Prefill([9]);
+        var decoder = new BatchDecoder(model, maxSequences: 2);
+        int[] tokens = [5, 6];
+        for (int i = 0; i < 4; i++) decoder.DecodeStep(sessions, tokens);   // warm: JIT, lazy statics
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 16; i++) decoder.DecodeStep(sessions, tokens);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        foreach (var s in sessions) s.Dispose();
+    }
 }

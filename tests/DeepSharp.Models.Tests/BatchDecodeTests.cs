@@ -4,7 +4,8 @@ namespace DeepSharp.Models.Tests;
 
 /// <summary>
 /// <see cref="BatchDecoder"/>: one forward pass over several sessions at different positions must give each session
-/// the logits it gets when decoded alone (the batched rows run the same arithmetic), and leave it ready to go on.
+/// the logits it gets when decoded alone (the batched rows run the same arithmetic), and leave it ready to go on;
+/// deepseek2 too (each row its own latent cache, the MoE's experts run over the rows that chose them).
 /// </summary>
 public sealed class BatchDecodeTests(SynthFiles files) : IClassFixture<SynthFiles>
 {
@@ -15,6 +16,9 @@ public sealed class BatchDecodeTests(SynthFiles files) : IClassFixture<SynthFile
     [InlineData("tiny-qwen2", "q8_0")]
     [InlineData("tiny-qwen2-k", "q4_k_m")]
     [InlineData("tiny-llama", "q8_0")]
+    [InlineData("tiny-deepseek2", "q8_0")]         // q-LoRA, expert groups, sigmoid gating, shared expert
+    [InlineData("tiny-deepseek2-kvb", "f32")]      // plain q, legacy attn_kv_b
+    [InlineData("tiny-deepseek2-k", "q4_k_m")]
     public void Batched_steps_give_each_session_its_own_logits(string preset, string fileType)
     {
         using var model = Load(files.Get(preset, fileType));

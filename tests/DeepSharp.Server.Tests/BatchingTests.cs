@@ -8,19 +8,21 @@ using DeepSharp.Synth;
 namespace DeepSharp.Server.Tests;
 
 /// <summary>
-/// Continuous batching on a real (tiny, random-weight) model: concurrent greedy requests advance together in batched
-/// decode steps, and each gets exactly the answer it gets alone.
+/// Continuous batching on real (tiny, random-weight) qwen2 and deepseek2 models: concurrent greedy requests advance
+/// together in batched decode steps, and each gets exactly the answer it gets alone.
 /// </summary>
 public sealed class BatchingTests : IDisposable
 {
     private static readonly int[][] Prompts = [[70, 71], [5, 300, 7, 12, 250, 64, 3], [9], [400, 401, 402, 403]];
     private readonly string _dir = Directory.CreateTempSubdirectory("deepsharp-batching-").FullName;
 
-    [Fact]
-    public async Task Concurrent_greedy_requests_share_decode_steps_and_answer_as_they_do_alone()
+    [Theory]
+    [InlineData("qwen2", "tiny-qwen2")]
+    [InlineData("deepseek2", "tiny-deepseek2")]     // MLA latent caches + MoE, batched the same way
+    public async Task Concurrent_greedy_requests_share_decode_steps_and_answer_as_they_do_alone(string arch, string preset)
     {
-        string path = Path.Combine(_dir, "tiny-qwen2.gguf");
-        SynthModel.Write(new SynthOptions { Arch = "qwen2", Preset = "tiny-qwen2", FileType = "q8_0", Seed = 1 }, path);
+        string path = Path.Combine(_dir, preset + ".gguf");
+        SynthModel.Write(new SynthOptions { Arch = arch, Preset = preset, FileType = "q8_0", Seed = 1 }, path);
         using var backend = new CountingBackend(ChatModelBackend.Load(path, new LoadOptions { Threads = 1, ContextSize = 256 }));
         await using var t = await TestServer.StartAsync(backend, new ServerOptions { Parallel = Prompts.Length });
 

@@ -11,7 +11,7 @@ namespace DeepSharp.Cli.Commands;
 internal static class ServeCommand
 {
     private static readonly string[] Valued =
-        [.. ModelArgs.Valued, "host", "port", "parallel", "queue", "api-key", "api-key-file", "reasoning-format", "alias"];
+        [.. ModelArgs.Valued, "host", "port", "parallel", "queue", "api-key", "api-key-file", "reasoning-format", "alias", "rate-limit"];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -24,6 +24,7 @@ internal static class ServeCommand
             Parallel = a.GetInt("parallel", 1, 1, 64),
             QueueCapacity = a.GetInt("queue", 16, 0, 10_000),
             ApiKey = ApiKey(a),
+            RateLimitPerMinute = a.GetInt("rate-limit", 0, 0, 1_000_000),
             ReasoningFormat = ParseReasoningFormat(a.GetString("reasoning-format")),
         };
         _ = options.Address; // a bad --host fails before the model loads

@@ -45,7 +45,8 @@ public sealed class Deepseek2 : DecoderModel
     /// <summary>Test hook: attend with the decompressed keys/values (<see cref="MlaNaive"/>) instead of the absorbed path.</summary>
     internal bool NaiveAttention { get; set; }
 
-    public override bool SupportsBatchDecoding => false;
+    /// <summary>Batched decoding (<see cref="DecodeRows"/>) runs the absorbed path only; the naive test path decodes one by one.</summary>
+    public override bool SupportsBatchDecoding => !NaiveAttention;
 
     public static (ModelSpec Spec, Deepseek2Params Params) ReadSpec(GgufMetadata md, int nVocab)
     {
@@ -91,21 +92,43 @@ public sealed class Deepseek2 : DecoderModel
     {
         ArgumentNullException.ThrowIfNull(st);
         var seq = cache as Deepseek2Sequence ?? throw new ArgumentException("not a deepseek2 cache", nameof(cache));
-        int nTok = tokens.Length, n = Spec.NEmbd;
-        var x = Embed(tokens, pos0, st);
+        int nTok = tokens.Length;
+        Embed(tokens, pos0, st);
+        RunBlocks(st, seq, null, nTok, pos0);
+        OutputNorm.Apply(st.X, nTok - 1, 1, st.Xb);                                                // last token only
+        st.MatMul.Run(Output, st.Xb, 1, st.Logits);                                                // logits = Wout·xb
+    }
+
+    /// <summary>
+    /// The blocks of one decode step of several sequences: st.X [k, nEmbd] holds row i's embedded token (angles of its
+    /// position in st), which goes to batch.Caches[i] at batch.Positions[i]; st.X ends as the final residual stream.
+    /// Projections and experts run once over all k rows (the MoE groups them by expert); attention per row.
+    /// </summary>
+    public void DecodeRows(ForwardState st, Deepseek2Batch batch, int k)
+    {
+        ArgumentNullException.ThrowIfNull(st);
+        ArgumentNullException.ThrowIfNull(batch);
+        RunBlocks(st, batch.Rows, batch, k, pos0: 0);
+    }
+
+    // x ← the blocks over st.X's nTok rows. One sequence's tokens at pos0.. (batch null, rows = its cache), or one token
+    // of each batch.Caches[i] (rows = the batch's row buffers).
+    private void RunBlocks(ForwardState st, Deepseek2Sequence rows, Deepseek2Batch? batch, int nTok, int pos0)
+    {
+        int n = Spec.NEmbd;
+        var x = st.X.AsSpan(0, nTok * n);
         for (int l = 0; l < Blocks.Count; l++)
         {
             if (l == SkipLayer) continue;
             var layer = Blocks[l];
             layer.AttnNorm.Apply(st.X, 0, nTok, st.Xb);                                            // xb = rmsnorm(x)
-            layer.Attn.Forward(Spec, Params, st, seq, l, nTok, pos0, NaiveAttention);             // xb2 = mla(xb)
+            if (batch is null) layer.Attn.Forward(Spec, Params, st, rows, l, nTok, pos0, NaiveAttention);  // xb2 = mla(xb)
+            else layer.Attn.DecodeRows(Spec, Params, st, batch, l, nTok);
             FloatKernels.Add(st.Xb2.AsSpan(0, nTok * n), x);                                       // x += xb2
             layer.FfnNorm.Apply(st.X, 0, nTok, st.Xb);                                             // xb = rmsnorm(x)
             if (layer.Dense is { } dense) dense.Forward(st, nTok);                                 // xb2 = ffn(xb)
-            else layer.Moe!.Forward(Params.Routing, st, seq, nTok);                                // xb2 = moe(xb)
+            else layer.Moe!.Forward(Params.Routing, st, rows, nTok);                               // xb2 = moe(xb)
             FloatKernels.Add(st.Xb2.AsSpan(0, nTok * n), x);                                       // x += xb2
         }
-        OutputNorm.Apply(st.X, nTok - 1, 1, st.Xb);                                                // last token only
-        st.MatMul.Run(Output, st.Xb, 1, st.Logits);                                                // logits = Wout·xb
     }
 }

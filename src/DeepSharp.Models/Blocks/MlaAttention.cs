@@ -92,18 +92,53 @@ public sealed class MlaAttention
         ArgumentNullException.ThrowIfNull(st);
         ArgumentNullException.ThrowIfNull(seq);
         ProjectQuery(st, seq, nTok);
-        StoreLatents(s, p, st, seq, layer, nTok, pos0);
+        ProjectLatents(s, p, st, seq, nTok);
+        for (int t = 0; t < nTok; t++) seq.Kv.Store(layer, pos0 + t, LatentRow(p, seq, t), RopeKeyRow(p, st, t));
         if (naive)
         {
             MlaNaive.Attend(this, s, p, seq, layer, nTok, pos0);
+            st.MatMul.Run(Wo, seq.O, nTok, st.Xb2);
+            return;
         }
-        else
+        AbsorbQueries(s, p, st, seq, nTok);
+        seq.Attention.Run(seq.Kv, layer, st.Q, nTok, pos0, p.KqScale, st.Att);   // st.Att [nTok, nHead·kvLora]
+        Output(s, p, st, seq, nTok);
+    }
+
+    /// <summary>
+    /// One decode step of several sequences: st.Xb2 [k, nEmbd] ← MLA(st.Xb [k, nEmbd]), row i being the next token of
+    /// batch.Caches[i] at batch.Positions[i] (its rotary angles in st's row i). Every projection runs once over the k
+    /// rows; each row stores its latent in its own cache and attends over that cache alone, as <see cref="Forward"/>
+    /// does for one token.
+    /// </summary>
+    public void DecodeRows(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Batch batch, int layer, int k)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(st);
+        ArgumentNullException.ThrowIfNull(batch);
+        var rows = batch.Rows;
+        int qWidth = batch.QRow.Length, attWidth = batch.AttRow.Length;
+        ProjectQuery(st, rows, k);
+        ProjectLatents(s, p, st, rows, k);
+        AbsorbQueries(s, p, st, rows, k);
+        for (int i = 0; i < k; i++)
         {
-            AbsorbQueries(s, p, st, seq, nTok);
-            seq.Attention.Run(seq.Kv, layer, st.Q, nTok, pos0, p.KqScale, st.Att);   // st.Att [nTok, nHead·kvLora]
-            PerHead(st, seq, Uv, st.Att, s.NHead, p.KvLoraRank, seq.O, p.VHead, nTok);  // o_h = W_UV^h·ô_h
+            var seq = batch.Caches[i];
+            int pos = batch.Positions[i];
+            seq.Kv.Store(layer, pos, LatentRow(p, rows, i), RopeKeyRow(p, st, i));
+            st.Q.AsSpan(i * qWidth, qWidth).CopyTo(batch.QRow);
+            seq.Attention.Run(seq.Kv, layer, batch.QRow, 1, pos, p.KqScale, batch.AttRow);
+            batch.AttRow.CopyTo(st.Att.AsSpan(i * attWidth, attWidth));
         }
-        st.MatMul.Run(Wo, seq.O, nTok, st.Xb2);
+        Output(s, p, st, rows, k);
+    }
+
+    // st.Xb2 [nTok, nEmbd] ← W_O · (per head W_UV^h · ô_h) for the latent attention outputs ô in st.Att.
+    private void Output(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Sequence rows, int nTok)
+    {
+        PerHead(st, rows, Uv, st.Att, s.NHead, p.KvLoraRank, rows.O, p.VHead, nTok);
+        st.MatMul.Run(Wo, rows.O, nTok, st.Xb2);
     }
 
     // seq.QFull [nTok, nHead·qkHead] ← W_Q·x, or W_UQ·RMSNorm(W_DQ·x).
@@ -119,25 +154,27 @@ public sealed class MlaAttention
         st.MatMul.Run(WqB!, seq.QLoraNormed, nTok, seq.QFull);
     }
 
-    // [c_KV ; k_pe] = W_DKV·x; c_KV ← RMSNorm; RoPE on k_pe and every head's q_pe; cache row ← [c_KV ; k_pe].
-    private void StoreLatents(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Sequence seq, int layer, int nTok, int pos0)
+    // [c_KV ; k_pe] = W_DKV·x (into st.K); c_KV ← RMSNorm (into seq.Latent); RoPE on k_pe and every head's q_pe.
+    private void ProjectLatents(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Sequence seq, int nTok)
     {
         int width = p.KvLoraRank + p.QkRope, half = p.QkRope / 2, qWidth = s.NHead * p.QkHead;
         st.MatMul.Run(WkvA, st.Xb, nTok, st.K);
         for (int t = 0; t < nTok; t++)
         {
             var kv = st.K.AsSpan(t * width, width);
-            var latent = seq.Latent.AsSpan(t * p.KvLoraRank, p.KvLoraRank);
-            FloatKernels.RmsNorm(kv[..p.KvLoraRank], KvANorm.Weight, s.RmsEps, latent);
+            FloatKernels.RmsNorm(kv[..p.KvLoraRank], KvANorm.Weight, s.RmsEps, LatentRow(p, seq, t));
             var cos = st.RopeCos.AsSpan(t * half, half);
             var sin = st.RopeSin.AsSpan(t * half, half);
-            var kPe = kv[p.KvLoraRank..];
-            Rope.Rotate(kPe, cos, sin, s.Rope.Style);
+            Rope.Rotate(kv[p.KvLoraRank..], cos, sin, s.Rope.Style);
             var q = seq.QFull.AsSpan(t * qWidth, qWidth);
             for (int h = 0; h < s.NHead; h++) Rope.Rotate(q.Slice(h * p.QkHead + p.QkNope, p.QkRope), cos, sin, s.Rope.Style);
-            seq.Kv.Store(layer, pos0 + t, latent, kPe);
         }
     }
+
+    // Row t's cache entry: its normed latent and its rotated rope key.
+    private static Span<float> LatentRow(Deepseek2Params p, Deepseek2Sequence seq, int t) => seq.Latent.AsSpan(t * p.KvLoraRank, p.KvLoraRank);
+    private static Span<float> RopeKeyRow(Deepseek2Params p, ForwardState st, int t) =>
+        st.K.AsSpan(t * (p.KvLoraRank + p.QkRope) + p.KvLoraRank, p.QkRope);
 
     // st.Q [nTok, nHead, kvLora + qkRope] ← per head [W_UKᵀ·q_nope ; q_pe].
     private void AbsorbQueries(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Sequence seq, int nTok)

@@ -23,7 +23,7 @@ internal sealed class ApiException : Exception
     public string? Param { get; }
     public string? Code { get; }
 
-    /// <summary>Seconds a client should wait before retrying (503).</summary>
+    /// <summary>Seconds a client should wait before retrying (429, 503).</summary>
     public int? RetryAfterSeconds { get; init; }
 
     public int? PromptTokens { get; init; }
@@ -43,5 +43,10 @@ internal sealed class ApiException : Exception
 
     public static ApiException Busy(int retryAfterSeconds) =>
         new(503, "server_busy", "all slots are busy and the queue is full; retry later", null, "server_busy")
+        { RetryAfterSeconds = retryAfterSeconds };
+
+    public static ApiException RateLimited(int requestsPerMinute, int retryAfterSeconds) =>
+        new(429, "requests", $"rate limit reached: {requestsPerMinute} requests per minute per client; retry in {retryAfterSeconds} s",
+            null, "rate_limit_exceeded")
         { RetryAfterSeconds = retryAfterSeconds };
 }

@@ -90,6 +90,11 @@ public sealed class DeepSharpServer : IAsyncDisposable
         app.Use((context, next) => ErrorHandling.InvokeAsync(context, next, state.Metrics));
         app.UseStatusCodePages(new StatusCodePagesOptions { HandleAsync = c => ErrorHandling.StatusCodeBodyAsync(c.HttpContext) });
         app.Use((context, next) => ApiKeyCheck.InvokeAsync(context, next, options.ApiKey));
+        if (options.RateLimitPerMinute > 0)
+        {
+            var limiter = new ClientRateLimiter(options.RateLimitPerMinute, options.Clock);
+            app.Use((context, next) => limiter.InvokeAsync(context, next, options.ApiKey));
+        }
         ChatCompletions.Map(app, state);
         Completions.Map(app, state);
         Endpoints.Models.Map(app, state);

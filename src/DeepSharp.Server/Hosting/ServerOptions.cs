@@ -21,6 +21,15 @@ public sealed record ServerOptions
     /// <summary>When set, every API request needs <c>Authorization: Bearer KEY</c> (or <c>x-api-key: KEY</c>).</summary>
     public string? ApiKey { get; init; }
 
+    /// <summary>
+    /// Requests per minute per client (its API key, or its address without one) on the API routes; 0 (the default)
+    /// means no limit. Over it: 429 <c>rate_limit_exceeded</c> with Retry-After. See <see cref="ClientRateLimiter"/>.
+    /// </summary>
+    public int RateLimitPerMinute { get; init; }
+
+    /// <summary>The clock of the rate limit (tests move it by hand).</summary>
+    internal TimeProvider Clock { get; init; } = TimeProvider.System;
+
     public ReasoningFormat ReasoningFormat { get; init; } = ReasoningFormat.DeepSeek;
 
     /// <summary>Larger request bodies get 413.</summary>
@@ -43,6 +52,7 @@ public sealed record ServerOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535, nameof(Port));
         ArgumentOutOfRangeException.ThrowIfLessThan(Parallel, 1, nameof(Parallel));
         ArgumentOutOfRangeException.ThrowIfNegative(QueueCapacity, nameof(QueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfNegative(RateLimitPerMinute, nameof(RateLimitPerMinute));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBodyBytes, 1024, nameof(MaxRequestBodyBytes));
     }
 }
