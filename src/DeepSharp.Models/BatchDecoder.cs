@@ -6,40 +6,52 @@ using DeepSharp.Models.Blocks;
 namespace DeepSharp.Models;
 
 /// <summary>
-/// Decodes the next token of several sessions of one model in a single forward pass: every projection and FFN runs
-/// as one matrix multiplication over all sequences' rows, so each weight row is read (and dequantized) once per
-/// step however many sequences are generating. RoPE and attention stay per sequence, with its own position and
-/// KV cache (deepseek2: its own latent cache; the MoE runs each chosen expert once over the rows that chose it).
-/// Each row goes through the arithmetic of <see cref="Session.Decode"/>, so the logits equal decoding every session
-/// alone. Buffers are allocated once for up to <see cref="MaxSequences"/> sequences.
+/// Runs several sessions of one model through a single forward pass: every projection and FFN runs as one matrix
+/// multiplication over all sequences' rows, so each weight row is read (and dequantized) once per step however many
+/// sequences take part. A step appends one token per session (<see cref="DecodeStep"/>: continuous batching) or
+/// several (<see cref="Step"/>: a prompt chunk riding along with other sessions' decode tokens). RoPE and attention
+/// stay per sequence, with its own positions and KV cache (deepseek2: its own latent cache; the MoE runs each chosen
+/// expert once over the rows that chose it); only each session's last row goes through the output projection. Each
+/// row goes through the arithmetic of <see cref="Session.Prefill"/>, so the logits equal running every session alone.
+/// Buffers are allocated once for up to <see cref="MaxSequences"/> sessions and <see cref="MaxRows"/> tokens.
 /// Not thread-safe; forward passes of the model stay serialised with those of its sessions.
 /// </summary>
 public sealed class BatchDecoder
 {
     private readonly Model _model;
-    private readonly ForwardState _st;
-    private readonly float[] _logits;    // [maxSequences, nVocab]
-    private readonly float[] _qOne;      // [nHead·headDim] one sequence's query
-    private readonly float[] _attOne;    // [nHead·headDimV] one sequence's attention output
-    private readonly Session[] _sessions;
+    private readonly ForwardState _st;       // rows = the step's tokens, session by session
+    private readonly float[] _logits;        // [maxSequences, nVocab]
+    private readonly float[] _qGroup;        // [maxRows, nHead·headDim] one session's queries
+    private readonly float[] _attGroup;      // [maxRows, nHead·headDimV] their attention outputs
+    private readonly Session[] _sessions;    // [maxSequences] this step's sessions
+    private readonly int[] _counts;          // [maxSequences] tokens each appends
+    private readonly int[] _ones;            // [maxSequences] all 1: DecodeStep's counts
     private readonly Deepseek2Batch? _deepseek2;   // the MLA/MoE row buffers of a deepseek2 model
 
-    public BatchDecoder(Model model, int maxSequences)
+    public BatchDecoder(Model model, int maxSequences) : this(model, maxSequences, maxSequences) { }
+
+    public BatchDecoder(Model model, int maxSequences, int maxRows)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSequences, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, maxSequences);
         _model = model;
         var s = model.Spec;
         MaxSequences = maxSequences;
-        _st = new ForwardState(s, maxSequences, model.ContextSize, model.Pool);
+        MaxRows = maxRows;
+        _st = new ForwardState(s, maxRows, model.ContextSize, model.Pool);
         _logits = new float[checked(maxSequences * s.NVocab)];
-        _qOne = new float[s.NHead * s.HeadDim];
-        _attOne = new float[s.NHead * s.HeadDimV];
+        _qGroup = new float[checked(maxRows * s.NHead * s.HeadDim)];
+        _attGroup = new float[checked(maxRows * s.NHead * s.HeadDimV)];
         _sessions = new Session[maxSequences];
-        if (model.Network is Deepseek2 ds) _deepseek2 = new Deepseek2Batch(s, ds.Params, maxSequences, model.Pool);
+        _counts = new int[maxSequences];
+        _ones = new int[maxSequences];
+        Array.Fill(_ones, 1);
+        if (model.Network is Deepseek2 ds) _deepseek2 = new Deepseek2Batch(s, ds.Params, maxRows, model.Pool);
     }
 
     public int MaxSequences { get; }
+    public int MaxRows { get; }
 
     /// <summary>
     /// Appends <paramref name="tokens"/>[i] to <paramref name="sessions"/>[i] for every i in one forward pass; each
@@ -49,128 +61,171 @@ public sealed class BatchDecoder
     public void DecodeStep(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens)
     {
         ArgumentNullException.ThrowIfNull(sessions);
-        Validate(sessions, tokens);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(sessions.Count, MaxSequences, nameof(sessions));
+        Step(sessions, tokens, _ones.AsSpan(0, sessions.Count));
+    }
+
+    /// <summary>
+    /// Appends <paramref name="counts"/>[i] tokens to <paramref name="sessions"/>[i] (the sessions' tokens follow each
+    /// other in <paramref name="tokens"/>) in one forward pass; each session's <see cref="Session.Logits"/> then
+    /// predicts the token after its last. Throws before doing anything on invalid input (as <see cref="DecodeStep"/>,
+    /// and when a count is below 1, the counts do not add up to the tokens, or they pass <see cref="MaxRows"/>).
+    /// </summary>
+    public void Step(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        Validate(sessions, tokens, counts);
         if (!_model.Network.SupportsBatchDecoding)
         {
-            DecodeOneByOne(sessions, tokens);
+            StepOneByOne(sessions, tokens, counts);
             return;
         }
         lock (_model.ForwardLock)
         {
-            Forward(sessions, tokens);
+            Forward(sessions, tokens, counts);
         }
-        for (int i = 0; i < sessions.Count; i++) sessions[i].AcceptDecoded(LogitsOf(i));
+        for (int i = 0; i < sessions.Count; i++) sessions[i].AcceptBatched(LogitsOf(i), counts[i]);
     }
 
-    // A network that cannot batch (deepseek2's naive-attention test path) decodes each session in turn.
-    private void DecodeOneByOne(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens)
+    // A network that cannot batch (deepseek2's naive-attention test path) runs each session in turn.
+    private void StepOneByOne(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
     {
         int nVocab = _model.VocabSize;
-        for (int i = 0; i < sessions.Count; i++) sessions[i].Decode(tokens[i]).CopyTo(_logits.AsSpan(i * nVocab, nVocab));
+        for (int i = 0, first = 0; i < sessions.Count; first += counts[i], i++)
+            sessions[i].Prefill(tokens.Slice(first, counts[i])).CopyTo(_logits.AsSpan(i * nVocab, nVocab));
     }
 
-    /// <summary>Logits of row <paramref name="index"/> of the last step; valid until the next step.</summary>
+    /// <summary>Logits of session <paramref name="index"/> of the last step; valid until the next step.</summary>
     public ReadOnlySpan<float> LogitsOf(int index)
     {
         int nVocab = _model.VocabSize;
         return _logits.AsSpan(index * nVocab, nVocab);
     }
 
-    private void Validate(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens)
+    private void Validate(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
     {
-        int k = sessions.Count;
+        int k = sessions.Count, total = 0;
         if (k == 0) throw new ArgumentException("no sessions to decode", nameof(sessions));
-        if (k != tokens.Length) throw new ArgumentException($"{k} sessions but {tokens.Length} tokens", nameof(tokens));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxSequences, nameof(sessions));
+        if (counts.Length != k) throw new ArgumentException($"{k} sessions but {counts.Length} counts", nameof(counts));
+        foreach (int c in counts)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(c, 1, nameof(counts));
+            total += c;
+        }
+        if (total != tokens.Length) throw new ArgumentException($"{k} sessions appending {total} tokens but {tokens.Length} tokens given", nameof(tokens));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(total, MaxRows, nameof(tokens));
         for (int i = 0; i < k; i++)
         {
             var session = sessions[i];
             ArgumentNullException.ThrowIfNull(session, nameof(sessions));
             if (!ReferenceEquals(session.Owner, _model)) throw new ArgumentException("a session belongs to another model", nameof(sessions));
             ObjectDisposedException.ThrowIf(session.IsDisposed, session);
-            if (session.Remaining < 1) throw new ContextFullException(session.Position, 1, session.ContextSize);
-            if ((uint)tokens[i] >= (uint)_model.VocabSize)
-                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token id outside the vocabulary [0, {_model.VocabSize})");
+            if (session.Remaining < counts[i]) throw new ContextFullException(session.Position, counts[i], session.ContextSize);
             for (int j = 0; j < i; j++)
                 if (ReferenceEquals(sessions[j], session)) throw new ArgumentException("a session is listed twice", nameof(sessions));
         }
+        foreach (int id in tokens)
+            if ((uint)id >= (uint)_model.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(tokens), id, $"token id outside the vocabulary [0, {_model.VocabSize})");
     }
 
-    private void Forward(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens)
+    private void Forward(IReadOnlyList<Session> sessions, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
     {
         var net = _model.Network;
         var spec = net.Spec;
-        int k = sessions.Count, n = spec.NEmbd, half = spec.Rope.NRot / 2;
+        int k = sessions.Count, n = spec.NEmbd, half = spec.Rope.NRot / 2, rows = 0;
         for (int i = 0; i < k; i++)
         {
             _sessions[i] = sessions[i];
-            net.TokEmbd.DecodeRow(tokens[i], _st.X.AsSpan(i * n, n));
-            Rope.Angles(spec.Rope, sessions[i].Position, _st.RopeCos.AsSpan(i * half, half), _st.RopeSin.AsSpan(i * half, half));
+            _counts[i] = counts[i];
+            for (int j = 0; j < counts[i]; j++, rows++)
+            {
+                net.TokEmbd.DecodeRow(tokens[rows], _st.X.AsSpan(rows * n, n));
+                Rope.Angles(spec.Rope, sessions[i].Position + j, _st.RopeCos.AsSpan(rows * half, half), _st.RopeSin.AsSpan(rows * half, half));
+            }
         }
-        if (net is Deepseek2 ds) DecodeDeepseek2Rows(ds, k);
-        else DecodeRows(net, k);
+        if (net is Deepseek2 ds) DecodeDeepseek2Rows(ds, k, rows);
+        else DecodeRows(net, k, rows);
+        GatherLastRows(k, n);
         net.OutputNorm.Apply(_st.X, 0, k, _st.Xb);
         _st.MatMul.Run(net.Output, _st.Xb, k, _logits);
         Array.Clear(_sessions, 0, k);
     }
 
-    private void DecodeDeepseek2Rows(Deepseek2 net, int k)
+    // X row i ← the last row of session i, so the output projection runs over k rows only. Row i ≤ that row, and
+    // a later session's rows lie beyond it, so copying in order overwrites nothing still needed.
+    private void GatherLastRows(int k, int n)
     {
-        var batch = _deepseek2!;
-        for (int i = 0; i < k; i++)
+        for (int i = 0, last = -1; i < k; i++)
         {
-            batch.Caches[i] = (Deepseek2Sequence)_sessions[i].Cache;
-            batch.Positions[i] = _sessions[i].Position;
+            last += _counts[i];
+            if (last != i) _st.X.AsSpan(last * n, n).CopyTo(_st.X.AsSpan(i * n, n));
         }
-        net.DecodeRows(_st, batch, k);
-        Array.Clear(batch.Caches, 0, k);
     }
 
-    // The llama-like blocks over the k rows of _st.X.
-    private void DecodeRows(DecoderModel net, int k)
+    private void DecodeDeepseek2Rows(Deepseek2 net, int k, int rows)
+    {
+        var batch = _deepseek2!;
+        for (int i = 0, r = 0; i < k; i++)
+            for (int j = 0; j < _counts[i]; j++, r++)
+            {
+                batch.Caches[r] = (Deepseek2Sequence)_sessions[i].Cache;
+                batch.Positions[r] = _sessions[i].Position + j;
+            }
+        net.DecodeRows(_st, batch, rows);
+        Array.Clear(batch.Caches, 0, rows);
+    }
+
+    // The llama-like blocks over the rows of _st.X.
+    private void DecodeRows(DecoderModel net, int k, int rows)
     {
         int n = net.Spec.NEmbd;
         for (int l = 0; l < net.Layers.Count; l++)
         {
             if (l == net.SkipLayer) continue;
             var layer = net.Layers[l];
-            layer.AttnNorm.Apply(_st.X, 0, k, _st.Xb);
-            Attention(layer.Attn, l, k);
-            FloatKernels.Add(_st.Xb2.AsSpan(0, k * n), _st.X.AsSpan(0, k * n));
-            layer.FfnNorm.Apply(_st.X, 0, k, _st.Xb);
-            layer.Ffn.Forward(_st, k);
-            FloatKernels.Add(_st.Xb2.AsSpan(0, k * n), _st.X.AsSpan(0, k * n));
+            layer.AttnNorm.Apply(_st.X, 0, rows, _st.Xb);
+            Attention(layer.Attn, l, k, rows);
+            FloatKernels.Add(_st.Xb2.AsSpan(0, rows * n), _st.X.AsSpan(0, rows * n));
+            layer.FfnNorm.Apply(_st.X, 0, rows, _st.Xb);
+            layer.Ffn.Forward(_st, rows);
+            FloatKernels.Add(_st.Xb2.AsSpan(0, rows * n), _st.X.AsSpan(0, rows * n));
         }
     }
 
-    /// <summary>_st.Xb2 [k, nEmbd] ← attention of each row over its own sequence's cache (as GqaAttention.Forward).</summary>
-    private void Attention(GqaAttention attn, int layer, int k)
+    /// <summary>_st.Xb2 [rows, nEmbd] ← attention of each session's rows over its own cache (as GqaAttention.Forward).</summary>
+    private void Attention(GqaAttention attn, int layer, int k, int rows)
     {
         var s = _model.Spec;
         int qWidth = s.NHead * s.HeadDim, kWidth = s.NHeadKv * s.HeadDim, vWidth = s.NHeadKv * s.HeadDimV;
         int attWidth = s.NHead * s.HeadDimV, half = s.Rope.NRot / 2;
-        _st.MatMul.Run(attn.Wq, _st.Xb, k, _st.Q);
-        _st.MatMul.Run(attn.Wk, _st.Xb, k, _st.K);
-        _st.MatMul.Run(attn.Wv, _st.Xb, k, _st.V);
-        for (int i = 0; i < k; i++)
+        _st.MatMul.Run(attn.Wq, _st.Xb, rows, _st.Q);
+        _st.MatMul.Run(attn.Wk, _st.Xb, rows, _st.K);
+        _st.MatMul.Run(attn.Wv, _st.Xb, rows, _st.V);
+        for (int i = 0, first = 0; i < k; first += _counts[i], i++)
         {
             var session = _sessions[i];
-            var q = _st.Q.AsSpan(i * qWidth, qWidth);
-            var key = _st.K.AsSpan(i * kWidth, kWidth);
-            var v = _st.V.AsSpan(i * vWidth, vWidth);
-            AddBias(attn.Bq, q);
-            AddBias(attn.Bk, key);
-            AddBias(attn.Bv, v);
-            var cos = _st.RopeCos.AsSpan(i * half, half);
-            var sin = _st.RopeSin.AsSpan(i * half, half);
-            for (int h = 0; h < s.NHead; h++) Rope.Rotate(q.Slice(h * s.HeadDim, s.HeadDim), cos, sin, s.Rope.Style);
-            for (int h = 0; h < s.NHeadKv; h++) Rope.Rotate(key.Slice(h * s.HeadDim, s.HeadDim), cos, sin, s.Rope.Style);
-            session.KvCache.Store(layer, session.Position, key, v);
-            q.CopyTo(_qOne);
-            _st.Attention.Run(session.KvCache, layer, _qOne, 1, session.Position, _attOne);
-            _attOne.CopyTo(_st.Att.AsSpan(i * attWidth, attWidth));
+            int count = _counts[i];
+            for (int r = first; r < first + count; r++)
+            {
+                var q = _st.Q.AsSpan(r * qWidth, qWidth);
+                var key = _st.K.AsSpan(r * kWidth, kWidth);
+                var v = _st.V.AsSpan(r * vWidth, vWidth);
+                AddBias(attn.Bq, q);
+                AddBias(attn.Bk, key);
+                AddBias(attn.Bv, v);
+                var cos = _st.RopeCos.AsSpan(r * half, half);
+                var sin = _st.RopeSin.AsSpan(r * half, half);
+                for (int h = 0; h < s.NHead; h++) Rope.Rotate(q.Slice(h * s.HeadDim, s.HeadDim), cos, sin, s.Rope.Style);
+                for (int h = 0; h < s.NHeadKv; h++) Rope.Rotate(key.Slice(h * s.HeadDim, s.HeadDim), cos, sin, s.Rope.Style);
+                session.KvCache.Store(layer, session.Position + r - first, key, v);
+            }
+            _st.Q.AsSpan(first * qWidth, count * qWidth).CopyTo(_qGroup);
+            _st.Attention.Run(session.KvCache, layer, _qGroup, count, session.Position, _attGroup);
+            _attGroup.AsSpan(0, count * attWidth).CopyTo(_st.Att.AsSpan(first * attWidth, count * attWidth));
         }
-        _st.MatMul.Run(attn.Wo, _st.Att, k, _st.Xb2);
+        _st.MatMul.Run(attn.Wo, _st.Att, rows, _st.Xb2);
     }
 
     private static void AddBias(float[]? bias, Span<float> y)

@@ -84,11 +84,11 @@ public sealed class Session : IDisposable
     internal Model Owner => _model;
     internal bool IsDisposed => _disposed;
 
-    /// <summary>Records one token decoded for this session by a <see cref="BatchDecoder"/> step.</summary>
-    internal void AcceptDecoded(ReadOnlySpan<float> logits)
+    /// <summary>Records <paramref name="count"/> tokens appended to this session by a <see cref="BatchDecoder"/> step.</summary>
+    internal void AcceptBatched(ReadOnlySpan<float> logits, int count)
     {
         logits.CopyTo(_state.Logits);
-        Position++;
+        Position += count;
         _hasLogits = true;
     }
 

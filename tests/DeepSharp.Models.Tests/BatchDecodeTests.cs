@@ -46,6 +46,32 @@ public sealed class BatchDecodeTests(SynthFiles files) : IClassFixture<SynthFile
         foreach (var s in batched.Concat(alone)) s.Dispose();
     }
 
+    [Theory]
+    [InlineData("tiny-qwen2", "q8_0")]
+    [InlineData("tiny-deepseek2", "q8_0")]
+    public void A_step_carries_prompt_chunks_beside_decode_tokens(string preset, string fileType)
+    {
+        using var model = Load(files.Get(preset, fileType));
+        Session[] batched = [model.CreateSession(), model.CreateSession(), model.CreateSession()];
+        Session[] alone = [model.CreateSession(), model.CreateSession(), model.CreateSession()];
+        batched[0].Prefill(Prompts[0]);
+        alone[0].Prefill(Prompts[0]);
+        var decoder = new BatchDecoder(model, maxSequences: 3, maxRows: 12);
+        // Session 0 decodes one token while 1 reads its whole prompt and 2 the first half of its prompt.
+        int[] first = [33, .. Prompts[1], .. Prompts[3][..2]];
+        decoder.Step(batched, first, [1, Prompts[1].Length, 2]);
+        AssertClose(alone[0].Decode(33).ToArray(), batched[0].Logits, $"{preset} decode beside prompts");
+        AssertClose(alone[1].Prefill(Prompts[1]).ToArray(), batched[1].Logits, $"{preset} whole prompt");
+        AssertClose(alone[2].Prefill(Prompts[3].AsSpan(0, 2)).ToArray(), batched[2].Logits, $"{preset} half prompt");
+        // Then the rest of session 2's prompt (listed first) beside two decode tokens.
+        decoder.Step([batched[2], batched[0], batched[1]], [.. Prompts[3][2..], 44, 55], [Prompts[3].Length - 2, 1, 1]);
+        AssertClose(alone[2].Prefill(Prompts[3].AsSpan(2)).ToArray(), batched[2].Logits, $"{preset} rest of the prompt");
+        AssertClose(alone[0].Decode(44).ToArray(), batched[0].Logits, $"{preset} second decode");
+        AssertClose(alone[1].Decode(55).ToArray(), batched[1].Logits, $"{preset} decode after the batched prompt");
+        for (int i = 0; i < 3; i++) Assert.Equal(alone[i].Position, batched[i].Position);
+        foreach (var s in batched.Concat(alone)) s.Dispose();
+    }
+
     [Fact]
     public void A_subset_of_sessions_can_step_while_others_wait()
     {
@@ -80,6 +106,10 @@ public sealed class BatchDecodeTests(SynthFiles files) : IClassFixture<SynthFile
         Assert.Throws<ArgumentOutOfRangeException>(() => decoder.DecodeStep([a], [model.VocabSize]));
         Assert.Throws<ArgumentOutOfRangeException>(() => decoder.DecodeStep([a, full, foreign], [1, 2, 3]));
         Assert.Throws<ContextFullException>(() => decoder.DecodeStep([a, full], [1, 2]));
+        Assert.Throws<ArgumentException>(() => decoder.Step([a], [1, 2, 3], [2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Step([a, full], [1, 2], [2, 0]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => decoder.Step([a], [1, 2, 3], [3]));     // beyond MaxRows (2)
+        Assert.Throws<ContextFullException>(() => new BatchDecoder(model, 1, 16).Step([a], [1, 2, 3, 4, 5, 6, 7, 8, 9], [9]));
         Assert.Equal(0, a.Position);
         Assert.Equal(8, full.Position);
     }

@@ -65,11 +65,11 @@ public sealed class BatchingTests : IDisposable
         public ITokenDecoder CreateDecoder() => inner.CreateDecoder();
         public ISequenceSlot CreateSlot() => inner.CreateSlot();
 
-        public void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens)
+        public void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
         {
             if (slots.Count > 1) Interlocked.Increment(ref _batched);
             Thread.Sleep(5);
-            inner.AppendEach(slots, tokens);
+            inner.AppendEach(slots, tokens, counts);
         }
 
         public void Dispose() => inner.Dispose();

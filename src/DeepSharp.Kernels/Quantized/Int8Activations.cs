@@ -28,15 +28,9 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
                 var q = _qs.AsSpan(t * cols + b * block, block);
                 int at = t * (cols / 32) + b;
                 if (format == QuantType.Q8_K)
-                {
-                    _d[at] = QuantizeQ8K(src, q);
-                    var bs = _bsums.AsSpan(t * (cols / 16) + b * 16, 16);
-                    for (int j = 0; j < 16; j++) bs[j] = (short)SubBlockSum(q.Slice(16 * j, 16));
-                }
+                    _d[at] = Int8Quantizer.Q8K(src, q, _bsums.AsSpan(t * (cols / 16) + b * 16, 16));
                 else
-                {
-                    (_d[at], _s[at]) = QuantizeQ8(src, q);
-                }
+                    (_d[at], _s[at]) = Int8Quantizer.Q8(src, q);
             }
     }
 
@@ -48,40 +42,4 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
 
     /// <summary>Token <paramref name="token"/>'s quants, scales and sums together.</summary>
     public Int8Row Row(int token) => new(Quants(token), Scales(token), Sums(token), BlockSums(token));
-
-    private static int SubBlockSum(ReadOnlySpan<sbyte> q)
-    {
-        int sum = 0;
-        foreach (sbyte v in q) sum += v;
-        return sum;
-    }
-
-    // quantize_row_q8_0 / q8_1 (x86): q = round-half-even(x·127/amax), d stored as f16; q8_1 also stores
-    // s = f16(d·Σq) with the unrounded d.
-    private static (float D, float S) QuantizeQ8(ReadOnlySpan<float> x, Span<sbyte> q)
-    {
-        float amax = 0;
-        foreach (float v in x) amax = MathF.Max(amax, MathF.Abs(v));
-        float d = amax / 127f, id = amax != 0 ? 127f / amax : 0f;
-        int sum = 0;
-        for (int j = 0; j < x.Length; j++)
-        {
-            int v = (int)MathF.Round(x[j] * id, MidpointRounding.ToEven);
-            q[j] = (sbyte)v;
-            sum += v;
-        }
-        return ((float)(Half)d, (float)(Half)(d * sum));
-    }
-
-    // quantize_row_q8_K: scale from the signed element of largest magnitude, iscale = −127/max, q capped at 127.
-    private static float QuantizeQ8K(ReadOnlySpan<float> x, Span<sbyte> q)
-    {
-        float amax = 0, max = 0;
-        foreach (float v in x)
-            if (MathF.Abs(v) > amax) { amax = MathF.Abs(v); max = v; }
-        if (amax == 0) { q.Clear(); return 0; }
-        float iscale = -127f / max;
-        for (int j = 0; j < x.Length; j++) q[j] = (sbyte)Math.Min(127, (int)MathF.Round(iscale * x[j], MidpointRounding.ToEven));
-        return 1f / iscale;
-    }
 }

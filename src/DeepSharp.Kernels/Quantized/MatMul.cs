@@ -16,6 +16,7 @@ public sealed class MatMul : IParallelJob
     private readonly float[][] _rowScratch;   // [threads][maxCols]
     private readonly float[] _rounded;        // [maxTokens * maxCols]: X rounded to the weight's activation format
     private readonly Int8Activations _int8;   // X quantized for the weight types llama.cpp dots in integers
+    private readonly PackedActivations _packedSums;   // the block sums the 8-row packed kernels read
     private readonly int _maxCols, _maxTokens;
     private QTensor? _w;
     private float[] _x = [], _y = [];
@@ -32,6 +33,7 @@ public sealed class MatMul : IParallelJob
         for (int i = 0; i < _rowScratch.Length; i++) _rowScratch[i] = new float[maxCols];
         _rounded = new float[checked(maxTokens * maxCols)];
         _int8 = new Int8Activations(maxTokens, maxCols);
+        _packedSums = new PackedActivations(maxTokens, maxCols);
     }
 
     /// <summary>y [nTok, w.Rows] ← x [nTok, w.Cols] · wᵀ (activations rounded as llama.cpp rounds them).</summary>
@@ -51,6 +53,7 @@ public sealed class MatMul : IParallelJob
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
         (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
         _rows8 = w.LlamaRepacked && rows % 8 == 0 && KernelIsaSelection.Current >= KernelIsa.Avx2;
+        if (_rows8 && w.Packed is not null) _packedSums.Prepare(w.Type, _int8, nTok, cols);
         _pool.Run(this, _rows8 ? rows / 8 : rows);
         (_w, _x, _y) = (null, [], []);
     }
@@ -88,10 +91,15 @@ public sealed class MatMul : IParallelJob
     private void IntegerRows(QTensor w, int start, int limit)
     {
         var isa = KernelIsaSelection.Current;
-        bool repacked = w.LlamaRepacked;
+        bool repacked = w.LlamaRepacked, tiles = IntegerTiles.Supports(isa, w.Type, repacked);
         for (int r0 = start; r0 < limit; r0 += RowTile)
         {
             int r1 = Math.Min(r0 + RowTile, limit);
+            if (tiles && r1 - r0 == IntegerTiles.Rows)
+            {
+                IntegerTiles.Dot(w, r0, _int8, _nTok, _y, _rows);
+                continue;
+            }
             for (int t = 0; t < _nTok; t++)
             {
                 var xt = _int8.Row(t);
@@ -105,6 +113,11 @@ public sealed class MatMul : IParallelJob
     // Groups [start, limit) of 8 rows, each group against every token (its 8 rows stay in L1 meanwhile).
     private void RowGroups(QTensor w, int start, int limit)
     {
+        if (w.Packed is { } packed)
+        {
+            PackedRows8.Run(KernelIsaSelection.Current, packed, start, limit, _int8, _packedSums, _nTok, _y, _rows);
+            return;
+        }
         Span<float> y8 = stackalloc float[8];
         for (int g = start; g < limit; g++)
             for (int t = 0; t < _nTok; t++)

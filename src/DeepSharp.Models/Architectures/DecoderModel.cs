@@ -43,7 +43,15 @@ public abstract class DecoderModel
                 SwiGluFfn.Load(w, i, spec));
         }
         Layers = layers;
+        PrepareForMatMul([.. layers.SelectMany(l => new[] { l.Attn.Wq, l.Attn.Wk, l.Attn.Wv, l.Attn.Wo, l.Ffn.Gate, l.Ffn.Up, l.Ffn.Down }), Output]);
     }
+
+    /// <summary>
+    /// Builds, once at load, the layouts the matrix kernels run fastest on (<see cref="QTensor.PrepareForMatMul"/>),
+    /// for matrices that are used in products (never for the embedding table, which is only read row by row).
+    /// </summary>
+    protected static void PrepareForMatMul(IEnumerable<QTensor> matrices) =>
+        Parallel.ForEach(matrices.Distinct(), m => m.PrepareForMatMul());
 
     public ModelSpec Spec { get; }
     public QTensor TokEmbd { get; }        // [nVocab rows, nEmbd]

@@ -1,6 +1,7 @@
 using DeepSharp.Gguf;
 using DeepSharp.Kernels.Attention;
 using DeepSharp.Kernels.Float;
+using DeepSharp.Kernels.Quantized;
 using DeepSharp.Kernels.Threading;
 using DeepSharp.Models.Abstractions;
 using DeepSharp.Models.Blocks;
@@ -37,7 +38,13 @@ public sealed class Deepseek2 : DecoderModel
                 dense ? null : MoeFfn.Load(w, i, spec, p));
         }
         Blocks = blocks;
+        PrepareForMatMul(blocks.SelectMany(DenseMatrices));
     }
+
+    // The matrices of a layer that are not views (expert views share their stacked tensor's memory).
+    private static IEnumerable<QTensor> DenseMatrices(Deepseek2Layer l) =>
+        new[] { l.Attn.Wq, l.Attn.WqA, l.Attn.WqB, l.Attn.WkvA, l.Attn.Wo, l.Dense?.Gate, l.Dense?.Up, l.Dense?.Down,
+            l.Moe?.Shared?.Gate, l.Moe?.Shared?.Up, l.Moe?.Shared?.Down }.OfType<QTensor>();
 
     public Deepseek2Params Params { get; }
     public IReadOnlyList<Deepseek2Layer> Blocks { get; }
@@ -100,19 +107,19 @@ public sealed class Deepseek2 : DecoderModel
     }
 
     /// <summary>
-    /// The blocks of one decode step of several sequences: st.X [k, nEmbd] holds row i's embedded token (angles of its
-    /// position in st), which goes to batch.Caches[i] at batch.Positions[i]; st.X ends as the final residual stream.
-    /// Projections and experts run once over all k rows (the MoE groups them by expert); attention per row.
+    /// The blocks of one step of several sequences: st.X [rows, nEmbd] holds row r's embedded token (angles of its
+    /// position in st), which goes to batch.Caches[r] at batch.Positions[r]; st.X ends as the final residual stream.
+    /// Projections and experts run once over all rows (the MoE groups them by expert); attention per sequence.
     /// </summary>
-    public void DecodeRows(ForwardState st, Deepseek2Batch batch, int k)
+    public void DecodeRows(ForwardState st, Deepseek2Batch batch, int rows)
     {
         ArgumentNullException.ThrowIfNull(st);
         ArgumentNullException.ThrowIfNull(batch);
-        RunBlocks(st, batch.Rows, batch, k, pos0: 0);
+        RunBlocks(st, batch.Rows, batch, rows, pos0: 0);
     }
 
-    // x ← the blocks over st.X's nTok rows. One sequence's tokens at pos0.. (batch null, rows = its cache), or one token
-    // of each batch.Caches[i] (rows = the batch's row buffers).
+    // x ← the blocks over st.X's nTok rows. One sequence's tokens at pos0.. (batch null, rows = its cache), or the
+    // tokens of each batch.Caches[r] (rows = the batch's row buffers).
     private void RunBlocks(ForwardState st, Deepseek2Sequence rows, Deepseek2Batch? batch, int nTok, int pos0)
     {
         int n = Spec.NEmbd;

@@ -106,32 +106,33 @@ public sealed class MlaAttention
     }
 
     /// <summary>
-    /// One decode step of several sequences: st.Xb2 [k, nEmbd] ← MLA(st.Xb [k, nEmbd]), row i being the next token of
-    /// batch.Caches[i] at batch.Positions[i] (its rotary angles in st's row i). Every projection runs once over the k
-    /// rows; each row stores its latent in its own cache and attends over that cache alone, as <see cref="Forward"/>
-    /// does for one token.
+    /// One step of several sequences: st.Xb2 [rows, nEmbd] ← MLA(st.Xb [rows, nEmbd]), row r being a token of
+    /// batch.Caches[r] at batch.Positions[r] (its rotary angles in st's row r). Every projection runs once over all
+    /// rows; each sequence's rows store their latents in its own cache and attend over that cache alone, as
+    /// <see cref="Forward"/> does for that sequence's tokens.
     /// </summary>
-    public void DecodeRows(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Batch batch, int layer, int k)
+    public void DecodeRows(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Batch batch, int layer, int rows)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(st);
         ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.Rows;
-        int qWidth = batch.QRow.Length, attWidth = batch.AttRow.Length;
-        ProjectQuery(st, rows, k);
-        ProjectLatents(s, p, st, rows, k);
-        AbsorbQueries(s, p, st, rows, k);
-        for (int i = 0; i < k; i++)
+        var buffers = batch.Rows;
+        int qWidth = s.NHead * (p.KvLoraRank + p.QkRope), attWidth = s.NHead * p.KvLoraRank;
+        ProjectQuery(st, buffers, rows);
+        ProjectLatents(s, p, st, buffers, rows);
+        AbsorbQueries(s, p, st, buffers, rows);
+        for (int r = 0; r < rows; r++) batch.Caches[r].Kv.Store(layer, batch.Positions[r], LatentRow(p, buffers, r), RopeKeyRow(p, st, r));
+        for (int first = 0, count; first < rows; first += count)
         {
-            var seq = batch.Caches[i];
-            int pos = batch.Positions[i];
-            seq.Kv.Store(layer, pos, LatentRow(p, rows, i), RopeKeyRow(p, st, i));
-            st.Q.AsSpan(i * qWidth, qWidth).CopyTo(batch.QRow);
-            seq.Attention.Run(seq.Kv, layer, batch.QRow, 1, pos, p.KqScale, batch.AttRow);
-            batch.AttRow.CopyTo(st.Att.AsSpan(i * attWidth, attWidth));
+            var seq = batch.Caches[first];
+            count = 1;
+            while (first + count < rows && ReferenceEquals(batch.Caches[first + count], seq)) count++;
+            st.Q.AsSpan(first * qWidth, count * qWidth).CopyTo(batch.QGroup);
+            seq.Attention.Run(seq.Kv, layer, batch.QGroup, count, batch.Positions[first], p.KqScale, batch.AttGroup);
+            batch.AttGroup.AsSpan(0, count * attWidth).CopyTo(st.Att.AsSpan(first * attWidth, count * attWidth));
         }
-        Output(s, p, st, rows, k);
+        Output(s, p, st, buffers, rows);
     }
 
     // st.Xb2 [nTok, nEmbd] ← W_O · (per head W_UV^h · ô_h) for the latent attention outputs ô in st.Att.

@@ -2,6 +2,7 @@ using DeepSharp.Chat;
 using DeepSharp.Models;
 using DeepSharp.Runtime;
 using DeepSharp.Sampling;
+using DeepSharp.Server.Scheduling;
 using DeepSharp.Tokenizers;
 
 namespace DeepSharp.Server.Backend;
@@ -52,21 +53,25 @@ public sealed class ChatModelBackend : IModelBackend
         return new SessionSlot(_model.Model.CreateSession());
     }
 
-    /// <summary>One batched decode step over all the slots' sessions (see <see cref="BatchDecoder"/>).</summary>
-    public void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens)
+    /// <summary>One batched step over all the slots' sessions (see <see cref="BatchDecoder.Step"/>).</summary>
+    public void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        if (tokens.Length != slots.Count) throw new ArgumentException($"{slots.Count} slots but {tokens.Length} tokens", nameof(tokens));
+        if (counts.Length != slots.Count) throw new ArgumentException($"{slots.Count} slots but {counts.Length} counts", nameof(counts));
         var sessions = new Session[slots.Count];
         for (int i = 0; i < slots.Count; i++)
             sessions[i] = slots[i] is SessionSlot s ? s.Session : throw new ArgumentException("a slot of another backend", nameof(slots));
         lock (_batchGate)
         {
-            if (_batch is null || _batch.MaxSequences < sessions.Length)
-                _batch = new BatchDecoder(_model.Model, Math.Max(sessions.Length, _slotCount));
-            _batch.DecodeStep(sessions, tokens);
+            // Sized for a scheduler round: every slot's token plus one prompt budget (bigger steps grow it).
+            if (_batch is null || _batch.MaxSequences < sessions.Length || _batch.MaxRows < tokens.Length)
+            {
+                int maxSequences = Math.Max(sessions.Length, _slotCount);
+                _batch = new BatchDecoder(_model.Model, maxSequences, Math.Max(tokens.Length, maxSequences + SlotScheduler.PromptChunk));
+            }
+            _batch.Step(sessions, tokens, counts);
         }
-        for (int i = 0; i < slots.Count; i++) ((SessionSlot)slots[i]).Appended(tokens[i]);
+        for (int i = 0, first = 0; i < slots.Count; first += counts[i], i++) ((SessionSlot)slots[i]).Appended(tokens.Slice(first, counts[i]));
     }
 
     public void Dispose() => _model.Dispose();
@@ -101,8 +106,11 @@ public sealed class ChatModelBackend : IModelBackend
             foreach (int t in tokens) _tokens.Add(t);
         }
 
-        /// <summary>Records a token that a batched step appended to the session.</summary>
-        public void Appended(int token) => _tokens.Add(token);
+        /// <summary>Records tokens that a batched step appended to the session.</summary>
+        public void Appended(ReadOnlySpan<int> tokens)
+        {
+            foreach (int t in tokens) _tokens.Add(t);
+        }
 
         public void Dispose() => session.Dispose();
     }

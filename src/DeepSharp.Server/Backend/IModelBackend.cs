@@ -42,14 +42,15 @@ public interface IModelBackend : IDisposable
     ISequenceSlot CreateSlot();
 
     /// <summary>
-    /// Appends <paramref name="tokens"/>[i] to <paramref name="slots"/>[i] (slots of this backend, each listed once).
-    /// A real model does it in one forward pass, so one read of the weights serves every generating sequence;
-    /// this default appends them one by one.
+    /// Appends <paramref name="counts"/>[i] tokens to <paramref name="slots"/>[i] (slots of this backend, each listed
+    /// once; their tokens follow each other in <paramref name="tokens"/>): one sampled token for a generating slot, a
+    /// prompt chunk for a slot reading its prompt. A real model does it in one forward pass, so one read of the
+    /// weights serves every sequence; this default appends them one by one.
     /// </summary>
-    void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens)
+    void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        for (int i = 0; i < slots.Count; i++) slots[i].Append(tokens.Slice(i, 1));
+        for (int i = 0, first = 0; i < slots.Count; first += counts[i], i++) slots[i].Append(tokens.Slice(first, counts[i]));
     }
 }
 

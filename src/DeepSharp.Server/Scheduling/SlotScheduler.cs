@@ -1,24 +1,25 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using DeepSharp.Server.Backend;
 
 namespace DeepSharp.Server.Scheduling;
 
 /// <summary>
 /// Runs generation jobs on <c>--parallel</c> slots (one KV cache each) from a single scheduler thread that steps every
-/// busy slot once per round: a prompt chunk for a slot still reading its prompt, one token for a generating one, where
-/// all generating slots append their tokens together in one batched forward pass (one read of the weights serves
-/// every stream: continuous batching). New
+/// busy slot once per round: a prompt chunk for a slot still reading its prompt, one token for a generating one, and
+/// all of them go through the model together in one batched forward pass (one read of the weights serves every
+/// stream: continuous batching; a new prompt rides along with the running streams instead of stalling them). New
 /// jobs join between rounds; jobs beyond the slots wait in a bounded FIFO queue, and <see cref="TryEnqueue"/> refuses
 /// beyond that. Each slot keeps the tokens of its cache, and a job goes to the free slot sharing the longest prefix
 /// with its prompt, which is then reused rather than recomputed (system prompt, earlier turns).
 /// <para>
 /// Why one thread: the model serialises forward passes anyway, and a round over all slots is exactly the place where
-/// the sampled tokens of every generating slot can be gathered for <see cref="IModelBackend.AppendEach"/>.
+/// the sampled tokens and prompt chunks of every slot can be gathered for <see cref="IModelBackend.AppendEach"/>.
 /// </para>
 /// </summary>
 internal sealed class SlotScheduler : IDisposable
 {
-    /// <summary>Prompt tokens a slot processes per round, so a long prompt does not stall the other streams.</summary>
+    /// <summary>Prompt tokens processed per round (shared by the slots reading prompts), so a long prompt does not stall the other streams.</summary>
     internal const int PromptChunk = 128;
 
     private readonly IModelBackend _backend;
@@ -28,9 +29,11 @@ internal sealed class SlotScheduler : IDisposable
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly ServerMetrics _metrics;
     private readonly Thread _thread;
-    private readonly List<Slot> _decoding = [];                  // this round's slots whose token is still to append
-    private readonly List<ISequenceSlot> _decodingEngines = [];
-    private readonly List<int> _decodingTokens = [];
+    private readonly List<Slot> _stepSlots = [];                 // this round's slots with tokens to append
+    private readonly List<ISequenceSlot> _stepEngines = [];
+    private readonly List<int> _stepTokens = [];                 // their tokens, slot after slot
+    private readonly List<int> _stepCounts = [];
+    private int _promptBudget;                                   // prompt tokens this round may still take
     private volatile bool _stopping;
     private int _busy;
 
@@ -76,13 +79,14 @@ internal sealed class SlotScheduler : IDisposable
         {
             Admit();
             bool any = false;
+            _promptBudget = PromptChunk;
             foreach (var slot in _slots)
             {
                 if (slot.Job is null) continue;
                 any = true;
                 Step(slot);
             }
-            if (_decoding.Count > 0) DecodeTogether();
+            if (_stepSlots.Count > 0) StepTogether();
             if (!any)
             {
                 _wake.Wait(TimeSpan.FromMilliseconds(250));
@@ -158,7 +162,10 @@ internal sealed class SlotScheduler : IDisposable
         }
     }
 
-    /// <summary>Starts a choice: rewinds to the shared prefix, then feeds the rest of the prompt chunk by chunk.</summary>
+    /// <summary>
+    /// Starts a choice (rewinds to the shared prefix), then queues the next chunk of the prompt for this round's step,
+    /// as much as the round's prompt budget allows (none left: the slot waits a round).
+    /// </summary>
     private void StepPrompt(Slot slot, GenerationJob job)
     {
         int[] prompt = job.Request.Prompt;
@@ -170,13 +177,11 @@ internal sealed class SlotScheduler : IDisposable
             slot.PromptCursor = shared;
             if (slot.Choice == 0) slot.CachedTokens = shared;
         }
-        var clock = Stopwatch.StartNew();
-        int count = Math.Min(PromptChunk, prompt.Length - slot.PromptCursor);
-        slot.Engine.Append(prompt.AsSpan(slot.PromptCursor, count));
-        slot.PromptCursor += count;
-        slot.PromptSeconds += clock.Elapsed.TotalSeconds;
-        _metrics.PromptProcessed(count, clock.Elapsed.TotalSeconds);
-        if (slot.PromptCursor == prompt.Length) slot.Run = new SequenceRun(_backend, job.Request, slot.Choice);
+        int count = Math.Min(_promptBudget, prompt.Length - slot.PromptCursor);
+        if (count == 0) return;
+        _promptBudget -= count;
+        slot.PromptStep = count;
+        Queue(slot, prompt.AsSpan(slot.PromptCursor, count));
     }
 
     /// <summary>Samples the slot's next token; a token to append joins the round's batched step.</summary>
@@ -190,9 +195,8 @@ internal sealed class SlotScheduler : IDisposable
         if (outcome.FinishReason is null)
         {
             slot.SampleSeconds = seconds;
-            _decoding.Add(slot);
-            _decodingEngines.Add(slot.Engine);
-            _decodingTokens.Add(outcome.Token);
+            int token = outcome.Token;
+            Queue(slot, new ReadOnlySpan<int>(in token));
         }
         else _metrics.TokenGenerated(seconds);
         if (outcome.Event is { } e && (e.Reasoning.Length > 0 || e.Content.Length > 0 || e.Logprob is not null)) job.Emit(e);
@@ -209,27 +213,39 @@ internal sealed class SlotScheduler : IDisposable
         Release(slot, () => job.Complete(usage));
     }
 
+    private void Queue(Slot slot, ReadOnlySpan<int> tokens)
+    {
+        _stepSlots.Add(slot);
+        _stepEngines.Add(slot.Engine);
+        foreach (int t in tokens) _stepTokens.Add(t);
+        _stepCounts.Add(tokens.Length);
+    }
+
     /// <summary>
-    /// Appends every generating slot's sampled token in one forward pass. Each stream waited the whole step, so each
-    /// slot's own timing counts all of it; the server-wide metric gets an equal share per token, so its tokens/s is
-    /// the aggregate rate.
+    /// Appends every queued token and prompt chunk in one forward pass. Each stream waited the whole step, so each
+    /// slot's own timing counts all of it; the server-wide metrics get an equal share per token, so their tokens/s
+    /// are aggregate rates.
     /// </summary>
-    private void DecodeTogether()
+    private void StepTogether()
     {
         var clock = Stopwatch.StartNew();
         try
         {
-            _backend.AppendEach(_decodingEngines, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_decodingTokens));
-            double seconds = clock.Elapsed.TotalSeconds;
-            foreach (var slot in _decoding)
+            _backend.AppendEach(_stepEngines, CollectionsMarshal.AsSpan(_stepTokens), CollectionsMarshal.AsSpan(_stepCounts));
+            double seconds = clock.Elapsed.TotalSeconds, perToken = seconds / _stepTokens.Count;
+            foreach (var slot in _stepSlots)
             {
-                slot.GenerationSeconds += seconds;
-                _metrics.TokenGenerated(slot.SampleSeconds + seconds / _decoding.Count);
+                if (slot.PromptStep > 0) PromptChunkDone(slot, seconds, perToken);
+                else
+                {
+                    slot.GenerationSeconds += seconds;
+                    _metrics.TokenGenerated(slot.SampleSeconds + perToken);
+                }
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            foreach (var slot in _decoding)
+            foreach (var slot in _stepSlots)
             {
                 if (slot.Job is not { } job) continue;
                 slot.Engine.Rewind(0);
@@ -238,10 +254,22 @@ internal sealed class SlotScheduler : IDisposable
         }
         finally
         {
-            _decoding.Clear();
-            _decodingEngines.Clear();
-            _decodingTokens.Clear();
+            _stepSlots.Clear();
+            _stepEngines.Clear();
+            _stepTokens.Clear();
+            _stepCounts.Clear();
         }
+    }
+
+    private void PromptChunkDone(Slot slot, double seconds, double perToken)
+    {
+        var request = slot.Job!.Request;
+        int count = slot.PromptStep;
+        slot.PromptStep = 0;
+        slot.PromptCursor += count;
+        slot.PromptSeconds += seconds;
+        _metrics.PromptProcessed(count, perToken * count);
+        if (slot.PromptCursor == request.Prompt.Length) slot.Run = new SequenceRun(_backend, request, slot.Choice);
     }
 
     private void Release(Slot slot, Action notify)
@@ -285,6 +313,7 @@ internal sealed class SlotScheduler : IDisposable
         public double PromptSeconds { get; set; }
         public double GenerationSeconds { get; set; }
         public double SampleSeconds { get; set; }
+        public int PromptStep { get; set; }          // prompt tokens queued in this round's step (0: a sampled token)
 
         public void Assign(GenerationJob job)
         {
@@ -294,7 +323,7 @@ internal sealed class SlotScheduler : IDisposable
 
         public void Clear()
         {
-            (Job, Run, Choice, PromptCursor) = (null, null, 0, -1);
+            (Job, Run, Choice, PromptCursor, PromptStep) = (null, null, 0, -1, 0);
             (CachedTokens, CompletionTokens, ReasoningTokens, PromptSeconds, GenerationSeconds) = (0, 0, 0, 0, 0);
         }
     }

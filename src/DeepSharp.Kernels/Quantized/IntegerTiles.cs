@@ -1,0 +1,50 @@
+using DeepSharp.Core.Quant;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// Four consecutive rows against every token of a batch through the multi-row kernels (<see cref="TilesQ8_0"/>, <see cref="TilesQ6K"/>):
+/// the same bits as <see cref="IntegerDot.Dot(KernelIsa, QuantType, ReadOnlySpan{byte}, in Int8Row)"/> row by row,
+/// with each activation block loaded once per four rows and each weight block once per two tokens.
+/// </summary>
+internal static class IntegerTiles
+{
+    /// <summary>Rows per tile.</summary>
+    public const int Rows = 4;
+
+    /// <summary>Whether <paramref name="weight"/> has a tile kernel on <paramref name="isa"/> (vec_dot-summed weights only).</summary>
+    public static bool Supports(KernelIsa isa, QuantType weight, bool repacked) =>
+        !repacked && isa >= KernelIsa.Avx2 && weight is QuantType.Q8_0 or QuantType.Q6_K;
+
+    /// <summary>y [t·yStride + r0 + k] ← row r0 + k · token t, for k &lt; 4 and t &lt; <paramref name="nTok"/>.</summary>
+    public static void Dot(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    {
+        if (w.Type == QuantType.Q6_K) Q6K(w, r0, x, nTok, y, yStride);
+        else Q8_0(w, r0, x, nTok, y, yStride);
+    }
+
+    private static void Q8_0(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    {
+        ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
+        nint stride = (nint)w.RowBytes;
+        int at = checked((int)r0), t = 0;
+        for (; t + 1 < nTok; t += 2)
+            TilesQ8_0.Rows4x2(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));
+        if (t < nTok)
+            TilesQ8_0.Rows4(ref row0, stride, x.Row(t), y.Slice(t * yStride + at, Rows));
+    }
+
+    // Row by row (a Q6_K block is 210 bytes, enough to keep the prefetcher streaming), 4 tokens at a time.
+    private static void Q6K(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    {
+        for (int k = 0; k < Rows; k++)
+        {
+            ref byte row = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0 + k));
+            int at = checked((int)r0) + k, t = 0;
+            for (; t + 3 < nTok; t += 4)
+                TilesQ6K.RowX4(ref row, x.Row(t), x.Row(t + 1), x.Row(t + 2), x.Row(t + 3), y[(t * yStride + at)..], yStride);
+            for (; t < nTok; t++)
+                y[t * yStride + at] = TilesQ6K.Row(ref row, x.Row(t));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// AVX-512 BW kernels of <see cref="PackedRows8"/>: one 64-byte load is 8 rows × 16 nibbles; vpmaddubsw against
+/// the token's broadcast 8 activation bytes leaves row r's products in 64-bit lane r, so a block's sums need no
+/// horizontal reduction, only a pairwise add of each lane's two int32 halves at the end of the block.
+/// </summary>
+[SkipLocalsInit]
+internal static unsafe class PackedRows8Avx512
+{
+    private static readonly Vector512<byte> ScalesLo = Vector512.Create(PackedRows8.ScaleSpread(64, 0, high: false));
+    private static readonly Vector512<byte> ScalesHi = Vector512.Create(PackedRows8.ScaleSpread(64, 0, high: true));
+
+    // Lane r ← lanes 2r + 2r+1 (exact int32).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> PairSums(Vector512<int> s) =>
+        Avx512F.ConvertToVector256Int32((s + Avx512F.ShiftRightLogical(s.AsInt64(), 32).AsInt32()).AsInt64());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Products(Vector512<byte> nibbles, sbyte* x) =>
+        Avx512BW.MultiplyAddAdjacent(nibbles, PackedRows8.Broadcast512(x));
+
+    public static void Q4K(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
+    {
+        int nT = x.Tokens;
+        var m4 = Vector512.Create((byte)0x0F);
+        var sumi = stackalloc Vector512<int>[PackedRows8.TileTokens];
+        var acc = stackalloc Vector256<float>[2 * PackedRows8.TileTokens];
+        for (int g = g0; g < g1; g++)
+        {
+            for (int t = 0; t < 2 * nT; t++) acc[t] = Vector256<float>.Zero;
+            for (int b = 0; b < p.Blocks; b++)
+            {
+                byte* blk = p.Block(g, b);
+                for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
+                for (int c = 0; c < 4; c++)
+                {
+                    byte* q = blk + Rows8Pack.Q4KQuantsOffset + 256 * c;
+                    var v0 = Vector512.Load(q);
+                    var v1 = Vector512.Load(q + 64);
+                    var v2 = Vector512.Load(q + 128);
+                    var v3 = Vector512.Load(q + 192);
+                    var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
+                    var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
+                    var lo2 = v2 & m4; var hi2 = Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4;
+                    var lo3 = v3 & m4; var hi3 = Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4;
+                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
+                    var scLo = Avx512BW.Shuffle(sc, ScalesLo).AsInt16();
+                    var scHi = Avx512BW.Shuffle(sc, ScalesHi).AsInt16();
+                    for (int t = 0; t < nT; t++)
+                    {
+                        sbyte* xc = x.Q(t) + 256 * b + 64 * c;
+                        // ≤ 8 products of 15·127 per int16 lane: no saturation.
+                        var pLo = (Products(lo0, xc) + Products(lo1, xc + 8)) + (Products(lo2, xc + 16) + Products(lo3, xc + 24));
+                        var pHi = (Products(hi0, xc + 32) + Products(hi1, xc + 40)) + (Products(hi2, xc + 48) + Products(hi3, xc + 56));
+                        sumi[t] += Avx512BW.MultiplyAddAdjacent(pLo, scLo) + Avx512BW.MultiplyAddAdjacent(pHi, scHi);
+                    }
+                }
+                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
+                for (int t = 0; t < nT; t++)
+                {
+                    var xd = Vector256.Create(x.Scale(t, b));
+                    var mins = PackedRows8.Q4KMins(blk, x.S(t) + 4 * b);
+                    acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sumi[t])), d * xd, acc[t]);
+                    acc[nT + t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(mins), dmin * xd, acc[nT + t]);
+                }
+            }
+            for (int t = 0; t < nT; t++) (acc[t] - acc[nT + t]).Store(y + t * yStride + 8 * g);
+        }
+    }
+
+    public static void Q4_0(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
+    {
+        int nT = x.Tokens;
+        var m4 = Vector512.Create((byte)0x0F);
+        var acc = stackalloc Vector256<float>[PackedRows8.TileTokens];
+        for (int g = g0; g < g1; g++)
+        {
+            for (int t = 0; t < nT; t++) acc[t] = Vector256<float>.Zero;
+            for (int b = 0; b < p.Blocks; b++)
+            {
+                byte* blk = p.Block(g, b);
+                var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
+                var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
+                var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
+                var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
+                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                for (int t = 0; t < nT; t++)
+                {
+                    sbyte* xc = x.Q(t) + 32 * b;
+                    var pr = (Products(lo0, xc) + Products(hi0, xc + 16)) + (Products(lo1, xc + 8) + Products(hi1, xc + 24));
+                    var sums = PairSums(Avx512BW.MultiplyAddAdjacent(pr, Vector512<short>.One)) - Vector256.Create(x.S(t)[b]);
+                    acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(x.Scale(t, b)), acc[t]);
+                }
+            }
+            for (int t = 0; t < nT; t++) acc[t].Store(y + t * yStride + 8 * g);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Runtime.InteropServices;
+using DeepSharp.Core.Quant;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// A Q4_0 or Q4_K matrix that llama.cpp repacks (<see cref="IntegerDot.LlamaRepacks"/>) rebuilt once, at load, as
+/// groups of 8 interleaved rows — the same idea as llama.cpp's block_q4_Kx8 / block_q4_0x8, in a layout chosen for
+/// <see cref="PackedRows8"/>: f16 scales already converted to float, Q4_K's 6-bit scales and mins unpacked to
+/// bytes, and the quants ordered so that one 64-byte load holds 8 bytes (16 nibbles) of each of the 8 rows. One
+/// broadcast 8-byte activation chunk then serves all 8 rows, and lane r of every sum belongs to row r, so no
+/// horizontal reduction is needed. The values are the file's, only moved: results stay bit-identical.
+/// <para>
+/// Q4_K, per group and 256-value block (1216 bytes = 152 per row-block, the file has 144):
+/// <c>float d[8]; float dmin[8]; byte scales[4 chunks][2 halves][8 rows]; byte mins[4 pairs][8 rows][2];
+/// byte qs[4 chunks][4 k][8 rows][8]</c> where qs[c][k][r][j] is the file's qs[32c + 8k + j] of row r (its low
+/// nibble is value 64c + 8k + j, its high nibble value 64c + 32 + 8k + j).
+/// Q4_0, per group and 32-value block (160 bytes = 20 per row-block, the file has 18):
+/// <c>float d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
+/// 8k + j, high nibble: value 16 + 8k + j).
+/// </para>
+/// The memory is native, 64-byte aligned, and freed with this object.
+/// </summary>
+internal sealed unsafe class Rows8Pack
+{
+    public const int Q4KBlockBytes = 1216, Q4_0BlockBytes = 160;
+    public const int DOffset = 0, DMinOffset = 32, ScalesOffset = 64, MinsOffset = 128, Q4KQuantsOffset = 192, Q4_0QuantsOffset = 32;
+
+    private readonly byte* _data;
+    private readonly long _bytes;
+
+    private Rows8Pack(QuantType type, int cols, long rows)
+    {
+        Type = type;
+        BlockBytes = type == QuantType.Q4_K ? Q4KBlockBytes : Q4_0BlockBytes;
+        Blocks = cols / (type == QuantType.Q4_K ? 256 : 32);
+        Groups = checked((int)(rows / 8));
+        GroupBytes = (long)Blocks * BlockBytes;
+        _bytes = checked(GroupBytes * Groups);
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)_bytes, 64);
+        GC.AddMemoryPressure(_bytes);
+    }
+
+    ~Rows8Pack()
+    {
+        NativeMemory.AlignedFree(_data);
+        GC.RemoveMemoryPressure(_bytes);
+    }
+
+    public QuantType Type { get; }
+    /// <summary>Blocks per row (256 values for Q4_K, 32 for Q4_0).</summary>
+    public int Blocks { get; }
+    /// <summary>Bytes of one block of one group of 8 rows.</summary>
+    public int BlockBytes { get; }
+    public long GroupBytes { get; }
+    public int Groups { get; }
+    public long ByteLength => _bytes;
+
+    /// <summary>Block <paramref name="block"/> of group <paramref name="group"/> (rows 8·group .. 8·group + 7).</summary>
+    public byte* Block(int group, int block) => _data + group * GroupBytes + (long)block * BlockBytes;
+
+    /// <summary>Whether <see cref="Build"/> handles this matrix.</summary>
+    public static bool Handles(QuantType type, long rows) => type is QuantType.Q4_0 or QuantType.Q4_K && rows % 8 == 0 && rows > 0;
+
+    /// <summary>
+    /// Packs a [rows, cols] matrix whose stored rows <paramref name="readRows"/> copies, 8·n rows at a time, into
+    /// its span argument (first row index given).
+    /// </summary>
+    public static Rows8Pack Build(QuantType type, int cols, long rows, long rowBytes, Action<long, Span<byte>> readRows)
+    {
+        ArgumentNullException.ThrowIfNull(readRows);
+        if (!Handles(type, rows)) throw new ArgumentException($"{type} with {rows} rows has no 8-row layout", nameof(type));
+        var pack = new Rows8Pack(type, cols, rows);
+        int groupsPerRead = (int)Math.Max(1, (1L << 20) / (8 * rowBytes));
+        var buffer = new byte[checked(groupsPerRead * 8 * (int)rowBytes)];
+        for (int g0 = 0; g0 < pack.Groups; g0 += groupsPerRead)
+        {
+            int n = Math.Min(groupsPerRead, pack.Groups - g0);
+            var chunk = buffer.AsSpan(0, n * 8 * (int)rowBytes);
+            readRows(8L * g0, chunk);
+            for (int g = 0; g < n; g++)
+                for (int b = 0; b < pack.Blocks; b++)
+                {
+                    var dst = new Span<byte>(pack.Block(g0 + g, b), pack.BlockBytes);
+                    for (int r = 0; r < 8; r++)
+                    {
+                        var src = chunk.Slice((8 * g + r) * (int)rowBytes, (int)rowBytes);
+                        if (type == QuantType.Q4_K) PackQ4KRow(src.Slice(b * 144, 144), r, dst);
+                        else PackQ4_0Row(src.Slice(b * 18, 18), r, dst);
+                    }
+                }
+        }
+        return pack;
+    }
+
+    private static void PackQ4KRow(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
+    {
+        MemoryMarshal.Cast<byte, float>(dst)[r] = IntegerDotScalar.Half(blk, 0);
+        MemoryMarshal.Cast<byte, float>(dst[DMinOffset..])[r] = IntegerDotScalar.Half(blk, 2);
+        var scales = blk.Slice(4, 12);
+        for (int s = 0; s < 8; s++)
+        {
+            var (scale, min) = RowDecoder.ScaleMinK4(s, scales);
+            dst[ScalesOffset + 16 * (s / 2) + 8 * (s % 2) + r] = (byte)scale;
+            dst[MinsOffset + 16 * (s / 2) + 2 * r + s % 2] = (byte)min;
+        }
+        var qs = blk.Slice(16, 128);
+        for (int c = 0; c < 4; c++)
+            for (int k = 0; k < 4; k++)
+                qs.Slice(32 * c + 8 * k, 8).CopyTo(dst.Slice(Q4KQuantsOffset + 256 * c + 64 * k + 8 * r, 8));
+    }
+
+    private static void PackQ4_0Row(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
+    {
+        MemoryMarshal.Cast<byte, float>(dst)[r] = IntegerDotScalar.Half(blk, 0);
+        for (int k = 0; k < 2; k++)
+            blk.Slice(2 + 8 * k, 8).CopyTo(dst.Slice(Q4_0QuantsOffset + 64 * k + 8 * r, 8));
+    }
+}

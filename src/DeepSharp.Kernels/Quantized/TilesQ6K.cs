@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// Q6_K rows · Q8_K tokens, one row against 1 or 4 tokens: each block's 6-bit values and scale vectors are
+/// unpacked once and serve every token. The integer lanes are those of <see cref="IntegerDotScalar.Q6K"/> (exact,
+/// so summed in any order) and each token keeps its own 8 float lanes with one fused multiply-add per block, in
+/// block order: bit-identical to the scalar reference.
+/// </summary>
+[SkipLocalsInit]
+internal static class TilesQ6K
+{
+    private const int BlockBytes = 210;
+
+    // pshufb controls on a 128-bit lane of 8 int16 scales: group j of a 128-value half takes sub-blocks 2j (low
+    // 128 bits of the product vector) and 2j + 1 (high 128 bits), each broadcast to 8 int16 lanes.
+    private static readonly Vector256<byte> Pick0 = PickControl(0), Pick1 = PickControl(1), Pick2 = PickControl(2), Pick3 = PickControl(3);
+
+    private static Vector256<byte> PickControl(int j)
+    {
+        var c = new byte[32];
+        for (int i = 0; i < 16; i += 2)
+        {
+            (c[i], c[i + 1]) = ((byte)(4 * j), (byte)(4 * j + 1));
+            (c[16 + i], c[17 + i]) = ((byte)(4 * j + 2), (byte)(4 * j + 3));
+        }
+        return Vector256.Create(c);
+    }
+
+    // The four 32-value groups (6-bit values, unsigned) of half n of a block and their int16 scale vectors.
+    private struct Half128
+    {
+        public Vector256<byte> Q0, Q1, Q2, Q3;
+        public Vector256<short> S0, S1, S2, S3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Half128 Unpack(ref byte blk, int n, Vector256<short> sc16)
+    {
+        var m4 = Vector256.Create((byte)0x0F);
+        var m30 = Vector256.Create((byte)0x30);
+        var ql0 = Vector256.LoadUnsafe(ref blk, (nuint)(64 * n));
+        var ql1 = Vector256.LoadUnsafe(ref blk, (nuint)(64 * n + 32));
+        var qh = Vector256.LoadUnsafe(ref blk, (nuint)(128 + 32 * n)).AsUInt16();
+        var half = (n == 0 ? Avx2.Permute2x128(sc16, sc16, 0x00) : Avx2.Permute2x128(sc16, sc16, 0x11)).AsByte();
+        return new Half128
+        {
+            Q0 = (ql0 & m4) | (Avx2.ShiftLeftLogical(qh, 4).AsByte() & m30),
+            Q1 = (ql1 & m4) | (Avx2.ShiftLeftLogical(qh, 2).AsByte() & m30),
+            Q2 = (Avx2.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4) | (qh.AsByte() & m30),
+            Q3 = (Avx2.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | (Avx2.ShiftRightLogical(qh, 2).AsByte() & m30),
+            S0 = Avx2.Shuffle(half, Pick0).AsInt16(),
+            S1 = Avx2.Shuffle(half, Pick1).AsInt16(),
+            S2 = Avx2.Shuffle(half, Pick2).AsInt16(),
+            S3 = Avx2.Shuffle(half, Pick3).AsInt16(),
+        };
+    }
+
+    // Σ over the 4 groups of half n: scale · (pairs of 6-bit value · activation), 8 int32 lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> HalfLanes(in Half128 h, ref sbyte q8) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q0, Vector256.LoadUnsafe(ref q8)), h.S0)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q1, Vector256.LoadUnsafe(ref q8, 32)), h.S1)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q2, Vector256.LoadUnsafe(ref q8, 64)), h.S2)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q3, Vector256.LoadUnsafe(ref q8, 96)), h.S3);
+
+    // −32 · (scale · 16-value activation sum), lane k from sub-blocks 2k and 2k + 1: the offset of the unsigned values.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Offset(Vector256<short> sc16, ref short bsums) =>
+        Vector256<int>.Zero - Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(sc16, Vector256.LoadUnsafe(ref bsums)), 5);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
+        Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
+
+    private readonly ref struct Token
+    {
+        public readonly ref sbyte Q;
+        public readonly ref short Sums;
+        public readonly ref float D;
+
+        public Token(in Int8Row x)
+        {
+            Q = ref MemoryMarshal.GetReference(x.Quants);
+            Sums = ref MemoryMarshal.GetReference(x.BlockSums);
+            D = ref MemoryMarshal.GetReference(x.Scales);
+        }
+    }
+
+    /// <summary>The row at <paramref name="row"/> · x.</summary>
+    public static float Row(ref byte row, in Int8Row x)
+    {
+        var t = new Token(x);
+        var acc = Vector256<float>.Zero;
+        int nb = x.Quants.Length / 256;
+        for (int b = 0; b < nb; b++)
+        {
+            ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+            var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
+            ref sbyte q = ref Unsafe.Add(ref t.Q, 256 * b);
+            var lo = Unpack(ref blk, 0, sc16);
+            var lanes = Offset(sc16, ref Unsafe.Add(ref t.Sums, 16 * b)) + HalfLanes(lo, ref q);
+            var hi = Unpack(ref blk, 1, sc16);
+            lanes += HalfLanes(hi, ref Unsafe.Add(ref q, 128));
+            acc = Step(lanes, Unsafe.Add(ref t.D, b) * Float.HalfTable.At(ref Unsafe.Add(ref blk, 208)), acc);
+        }
+        return IntegerDotAvx2.Reduce(acc);
+    }
+
+    /// <summary>y [k·yStride] ← the row at <paramref name="row"/> · token k, k &lt; 4.</summary>
+    public static void RowX4(ref byte row, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3, Span<float> y, int yStride)
+    {
+        Token t0 = new(x0), t1 = new(x1), t2 = new(x2), t3 = new(x3);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int nb = x0.Quants.Length / 256;
+        for (int b = 0; b < nb; b++)
+        {
+            ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+            var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
+            int at = 256 * b;
+            var l0 = Offset(sc16, ref Unsafe.Add(ref t0.Sums, 16 * b));
+            var l1 = Offset(sc16, ref Unsafe.Add(ref t1.Sums, 16 * b));
+            var l2 = Offset(sc16, ref Unsafe.Add(ref t2.Sums, 16 * b));
+            var l3 = Offset(sc16, ref Unsafe.Add(ref t3.Sums, 16 * b));
+            var h = Unpack(ref blk, 0, sc16);
+            l0 += HalfLanes(h, ref Unsafe.Add(ref t0.Q, at));
+            l1 += HalfLanes(h, ref Unsafe.Add(ref t1.Q, at));
+            l2 += HalfLanes(h, ref Unsafe.Add(ref t2.Q, at));
+            l3 += HalfLanes(h, ref Unsafe.Add(ref t3.Q, at));
+            h = Unpack(ref blk, 1, sc16);
+            l0 += HalfLanes(h, ref Unsafe.Add(ref t0.Q, at + 128));
+            l1 += HalfLanes(h, ref Unsafe.Add(ref t1.Q, at + 128));
+            l2 += HalfLanes(h, ref Unsafe.Add(ref t2.Q, at + 128));
+            l3 += HalfLanes(h, ref Unsafe.Add(ref t3.Q, at + 128));
+            float d = Float.HalfTable.At(ref Unsafe.Add(ref blk, 208));
+            a0 = Step(l0, Unsafe.Add(ref t0.D, b) * d, a0);
+            a1 = Step(l1, Unsafe.Add(ref t1.D, b) * d, a1);
+            a2 = Step(l2, Unsafe.Add(ref t2.D, b) * d, a2);
+            a3 = Step(l3, Unsafe.Add(ref t3.D, b) * d, a3);
+        }
+        y[0] = IntegerDotAvx2.Reduce(a0);
+        y[yStride] = IntegerDotAvx2.Reduce(a1);
+        y[2 * yStride] = IntegerDotAvx2.Reduce(a2);
+        y[3 * yStride] = IntegerDotAvx2.Reduce(a3);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels.Quantized;
+
+/// <summary>
+/// Q8_0 rows · Q8_0 tokens, several at once (4 rows × 1 or 2 tokens): each activation block load serves four rows
+/// and each weight block load serves every token of the tile. Every (row, token) pair keeps its own 8 float lanes
+/// and takes its blocks in order with one fused multiply-add each, exactly as <see cref="IntegerDotScalar.Q8_0"/>,
+/// so results are bit-identical; only the exact integer lanes are computed differently.
+/// </summary>
+/// <remarks>
+/// With AVX-VNNI the signed·signed lanes come from one unsigned·signed dpbusd: (w + 128)·x summed by 4, starting
+/// from −128·Σx (computed once per activation block and shared by all rows), equals Σ w·x exactly in int32.
+/// </remarks>
+[SkipLocalsInit]
+internal static class TilesQ8_0
+{
+    private const int BlockBytes = 34;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> NegativeBias(Vector256<sbyte> x) => AvxVnni.IsSupported
+        ? Vector256<int>.Zero - AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create((byte)0x80), x)
+        : default;
+
+    // The 8 exact integer lanes of one weight block (at blk) against one activation block.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Lanes(Vector256<byte> biased, Vector256<byte> w, Vector256<sbyte> x, Vector256<int> negativeBias) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(negativeBias, biased, x)
+            : IntegerDotAvx2.SignedLanes(w.AsSByte(), x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
+        Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
+
+    /// <summary>y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x.</summary>
+    public static void Rows4(ref byte row0, nint stride, in Int8Row x, Span<float> y)
+    {
+        ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
+        ref float xd = ref MemoryMarshal.GetReference(x.Scales);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        var bias = Vector256.Create((byte)0x80);
+        int nb = x.Scales.Length;
+        for (int b = 0; b < nb; b++)
+        {
+            ref byte blk = ref Unsafe.Add(ref row0, b * BlockBytes);
+            var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
+            var nbias = NegativeBias(xq);
+            float s = Unsafe.Add(ref xd, b);
+            PrefetchNextTile(ref blk, stride);
+            var w0 = Vector256.LoadUnsafe(ref blk, 2);
+            var w1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, stride), 2);
+            var w2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, 2 * stride), 2);
+            var w3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, 3 * stride), 2);
+            a0 = Step(Lanes(w0 ^ bias, w0, xq, nbias), Scale(ref blk) * s, a0);
+            a1 = Step(Lanes(w1 ^ bias, w1, xq, nbias), Scale(ref Unsafe.Add(ref blk, stride)) * s, a1);
+            a2 = Step(Lanes(w2 ^ bias, w2, xq, nbias), Scale(ref Unsafe.Add(ref blk, 2 * stride)) * s, a2);
+            a3 = Step(Lanes(w3 ^ bias, w3, xq, nbias), Scale(ref Unsafe.Add(ref blk, 3 * stride)) * s, a3);
+        }
+        y[0] = IntegerDotAvx2.Reduce(a0);
+        y[1] = IntegerDotAvx2.Reduce(a1);
+        y[2] = IntegerDotAvx2.Reduce(a2);
+        y[3] = IntegerDotAvx2.Reduce(a3);
+    }
+
+    /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
+    public static void Rows4x2(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, Span<float> y0, Span<float> y1)
+    {
+        ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants);
+        ref sbyte q1 = ref MemoryMarshal.GetReference(x1.Quants);
+        ref float xd0 = ref MemoryMarshal.GetReference(x0.Scales);
+        ref float xd1 = ref MemoryMarshal.GetReference(x1.Scales);
+        Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
+        Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        var bias = Vector256.Create((byte)0x80);
+        int nb = x0.Scales.Length;
+        for (int b = 0; b < nb; b++)
+        {
+            ref byte blk = ref Unsafe.Add(ref row0, b * BlockBytes);
+            var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
+            var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
+            var nb0 = NegativeBias(xq0);
+            var nb1 = NegativeBias(xq1);
+            float s0 = Unsafe.Add(ref xd0, b), s1 = Unsafe.Add(ref xd1, b);
+
+            var w = Vector256.LoadUnsafe(ref blk, 2);
+            var u = w ^ bias;
+            float d = Scale(ref blk);
+            a00 = Step(Lanes(u, w, xq0, nb0), d * s0, a00);
+            a01 = Step(Lanes(u, w, xq1, nb1), d * s1, a01);
+
+            ref byte blk1 = ref Unsafe.Add(ref blk, stride);
+            w = Vector256.LoadUnsafe(ref blk1, 2);
+            u = w ^ bias;
+            d = Scale(ref blk1);
+            a10 = Step(Lanes(u, w, xq0, nb0), d * s0, a10);
+            a11 = Step(Lanes(u, w, xq1, nb1), d * s1, a11);
+
+            ref byte blk2 = ref Unsafe.Add(ref blk, 2 * stride);
+            w = Vector256.LoadUnsafe(ref blk2, 2);
+            u = w ^ bias;
+            d = Scale(ref blk2);
+            a20 = Step(Lanes(u, w, xq0, nb0), d * s0, a20);
+            a21 = Step(Lanes(u, w, xq1, nb1), d * s1, a21);
+
+            ref byte blk3 = ref Unsafe.Add(ref blk, 3 * stride);
+            w = Vector256.LoadUnsafe(ref blk3, 2);
+            u = w ^ bias;
+            d = Scale(ref blk3);
+            a30 = Step(Lanes(u, w, xq0, nb0), d * s0, a30);
+            a31 = Step(Lanes(u, w, xq1, nb1), d * s1, a31);
+        }
+        y0[0] = IntegerDotAvx2.Reduce(a00);
+        y0[1] = IntegerDotAvx2.Reduce(a10);
+        y0[2] = IntegerDotAvx2.Reduce(a20);
+        y0[3] = IntegerDotAvx2.Reduce(a30);
+        y1[0] = IntegerDotAvx2.Reduce(a01);
+        y1[1] = IntegerDotAvx2.Reduce(a11);
+        y1[2] = IntegerDotAvx2.Reduce(a21);
+        y1[3] = IntegerDotAvx2.Reduce(a31);
+    }
+
+    // Four rows are four short streams the hardware prefetcher keeps losing at each new tile: fetch the next tile's
+    // bytes (4 rows on) while this one is computed, so decode stays bandwidth-bound.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchNextTile(ref byte blk, nint stride)
+    {
+        byte* p = (byte*)Unsafe.AsPointer(ref blk) + 4 * stride;
+        Sse.Prefetch0(p);
+        Sse.Prefetch0(p + stride);
+        Sse.Prefetch0(p + 2 * stride);
+        Sse.Prefetch0(p + 3 * stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Scale(ref byte blk) => Float.HalfTable.At(ref blk);
+}

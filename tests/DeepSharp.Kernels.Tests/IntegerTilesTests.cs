@@ -1,0 +1,47 @@
+using DeepSharp.Core.Quant;
+using DeepSharp.Kernels.Quantized;
+
+namespace DeepSharp.Kernels.Tests;
+
+/// <summary>
+/// The multi-row kernels against the scalar per-row reference, bit for bit: every token count up to 5 (pairs and
+/// the odd last token), block counts with and without tails, small and zero activation blocks.
+/// </summary>
+public sealed class IntegerTilesTests
+{
+    public static TheoryData<QuantType, int> Cases()
+    {
+        var data = new TheoryData<QuantType, int>();
+        foreach (int blocks in new[] { 1, 2, 3, 7, 16, 17 })
+            data.Add(QuantType.Q8_0, 32 * blocks);
+        foreach (int blocks in new[] { 1, 2, 3, 6 })
+            data.Add(QuantType.Q6_K, 256 * blocks);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Four_rows_by_every_token_count_equal_the_scalar_reference(QuantType type, int cols)
+    {
+        if (!IntegerTiles.Supports(KernelIsaSelection.Best, type, repacked: false)) return;
+        const int rows = 8, tokens = 9;
+        var (w, keep) = TestData.Weight(type, rows, cols, seed: 11 * cols + (int)type);
+        var x = TestData.Random(tokens * cols, cols + 5, 3f);
+        for (int i = 0; i < cols; i++) x[cols + i] *= 1e-3f;
+        x.AsSpan(2 * cols, 32).Clear();
+        var act = new Int8Activations(tokens, cols);
+        act.Quantize(ActivationRounding.PartnerOf(type), x, tokens, cols);
+        for (int nTok = 1; nTok <= tokens; nTok++)
+        {
+            var y = new float[nTok * rows];
+            for (int r0 = 0; r0 < rows; r0 += IntegerTiles.Rows) IntegerTiles.Dot(w, r0, act, nTok, y, rows);
+            for (int t = 0; t < nTok; t++)
+                for (int r = 0; r < rows; r++)
+                {
+                    float expected = IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(t));
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[t * rows + r]),
+                        $"{type} cols={cols} nTok={nTok} t={t} r={r}: scalar {expected:R}, tile {y[t * rows + r]:R}");
+                }
+        }
+        GC.KeepAlive(keep);
+    }
+}
