@@ -4,17 +4,19 @@ using DeepSharp.Synth;
 namespace DeepSharp.LoadBench;
 
 /// <summary>Command line of the load benchmark.</summary>
-internal sealed record LoadOptionsCli(string ModelPath, int Threads, int Streams, int Tokens, int Reps, int Context)
+internal sealed record LoadOptionsCli(string ModelPath, int Threads, int Streams, int Tokens, int Reps, int Context, bool StepProfile)
 {
     public const string Usage =
-        "usage: DeepSharp.LoadBench [--model FILE | --synth PRESET:TYPE] [--threads 2] [--streams 4] [--tokens 24] [--reps 3] [--ctx 512]\n" +
-        "  default model: --synth r1-distill-qwen-1.5b:q4_k_m (written once to /tmp/deepsharp-bench)";
+        "usage: DeepSharp.LoadBench [--model FILE | --synth PRESET:TYPE] [--threads 2] [--streams 4] [--tokens 24] [--reps 3] [--ctx 512] [--step-profile]\n" +
+        "  default model: --synth r1-distill-qwen-1.5b:q4_k_m (written once to /tmp/deepsharp-bench)\n" +
+        "  --step-profile: no server; time the batched decode step (1 vs --streams sessions) and each weight matrix's product";
 
     public static LoadOptionsCli Parse(string[] args)
     {
         string? model = null;
         string synth = "r1-distill-qwen-1.5b:q4_k_m";
         int threads = 2, streams = 4, tokens = 24, reps = 3, ctx = 512;
+        bool stepProfile = false;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -27,10 +29,11 @@ internal sealed record LoadOptionsCli(string ModelPath, int Threads, int Streams
                 case "--tokens": tokens = Int("--tokens", Value(), 1, 4096); break;
                 case "--reps": reps = Int("--reps", Value(), 1, 100); break;
                 case "--ctx": ctx = Int("--ctx", Value(), 64, 131072); break;
+                case "--step-profile": stepProfile = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new LoadOptionsCli(model ?? SynthesizeCached(synth), threads, streams, tokens, reps, ctx);
+        return new LoadOptionsCli(model ?? SynthesizeCached(synth), threads, streams, tokens, reps, ctx, stepProfile);
     }
 
     private static int Int(string name, string text, int min, int max) =>

@@ -19,6 +19,13 @@ catch (ArgumentException e)
 }
 
 var inv = CultureInfo.InvariantCulture;
+if (o.StepProfile)
+{
+    Console.WriteLine($"model {o.ModelPath}, threads {o.Threads}, load average before: {LoadAverage()}");
+    StepProfile.Run(o);
+    Console.WriteLine($"load average after: {LoadAverage()}");
+    return 0;
+}
 Console.WriteLine(string.Create(inv,
     $"model {o.ModelPath}, threads {o.Threads}, parallel {o.Streams}, ctx {o.Context}, {o.Tokens} tokens per stream, reps {o.Reps}, load average before: {LoadAverage()}"));
 var backend = ChatModelBackend.Load(o.ModelPath, new LoadOptions { Threads = o.Threads, ContextSize = o.Context });
