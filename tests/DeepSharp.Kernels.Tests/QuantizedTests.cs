@@ -28,6 +28,21 @@ public sealed class QuantizedTests
         GC.KeepAlive(keep);
     }
 
+    [Theory, MemberData(nameof(TestData.Lengths1To256), MemberType = typeof(TestData))]
+    public void Half_and_bfloat_rows_of_every_length_decode_as_the_Core_reference(int cols)
+    {
+        foreach (var type in new[] { QuantType.F16, QuantType.BF16 })
+        {
+            var (w, keep) = TestData.Weight(type, rows: 1, cols, seed: cols);
+            var expected = new float[cols];
+            var actual = new float[cols];
+            Dequantize.Row(type, w.Row(0), expected);
+            RowDecoder.Decode(type, w.Row(0), actual);
+            Assert.Equal(expected, actual);
+            GC.KeepAlive(keep);
+        }
+    }
+
     [Fact]
     public void Q8_0_activation_rounding_matches_Core_quantize_within_one_step()
     {

@@ -69,7 +69,7 @@ public sealed class CausalAttention : IParallelJob
     private void FlashF16(KvCache kv, int worker, ReadOnlySpan<float> q, int g, int n, Span<float> o)
     {
         var qh = _qHalf[worker].AsSpan(0, _headDim);
-        for (int i = 0; i < qh.Length; i++) qh[i] = (float)(Half)q[i];
+        HalfVector.RoundAll(q, qh);
         float max = float.NegativeInfinity, sum = 0;
         o.Clear();
         for (int s = 0; s < n; s++)
@@ -80,7 +80,7 @@ public sealed class CausalAttention : IParallelJob
             {
                 ms = MathF.Exp(max - score);
                 max = score;
-                for (int i = 0; i < o.Length; i++) o[i] = (float)(Half)(o[i] * ms);
+                HalfVector.ScaleRounded(o, ms);
             }
             else
             {

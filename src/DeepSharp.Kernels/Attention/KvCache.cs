@@ -113,8 +113,7 @@ public sealed class KvCache
 
         public override void AxpyHalf(int pos, int offset, float w, Span<float> acc)
         {
-            var src = _data.AsSpan(pos * width + offset, acc.Length);
-            for (int i = 0; i < src.Length; i++) acc[i] = (float)(Half)MathF.FusedMultiplyAdd((float)src[i], w, acc[i]);
+            HalfVector.FusedAxpyRounded(_data.AsSpan(pos * width + offset, acc.Length), w, acc);
         }
     }
 

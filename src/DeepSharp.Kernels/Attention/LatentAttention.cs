@@ -67,7 +67,7 @@ public sealed class LatentAttention : IParallelJob
     private void FlashF16(LatentKvCache kv, int worker, ReadOnlySpan<float> q, int n, Span<float> o)
     {
         var qh = _qHalf[worker].AsSpan(0, q.Length);
-        for (int i = 0; i < qh.Length; i++) qh[i] = (float)(Half)q[i];
+        HalfVector.RoundAll(q, qh);
         float max = float.NegativeInfinity, sum = 0;
         o.Clear();
         for (int s = 0; s < n; s++)
@@ -79,14 +79,13 @@ public sealed class LatentAttention : IParallelJob
             {
                 ms = MathF.Exp(max - score);
                 max = score;
-                for (int i = 0; i < o.Length; i++) o[i] = (float)(Half)(o[i] * ms);
+                HalfVector.ScaleRounded(o, ms);
             }
             else
             {
                 vs = MathF.Exp(score - max);
             }
-            var latent = row[..o.Length];
-            for (int i = 0; i < o.Length; i++) o[i] = (float)(Half)MathF.FusedMultiplyAdd((float)latent[i], vs, o[i]);
+            HalfVector.FusedAxpyRounded(row[..o.Length], vs, o);
             sum = sum * ms + vs;
         }
         float inv = sum == 0 ? 0 : 1f / sum;

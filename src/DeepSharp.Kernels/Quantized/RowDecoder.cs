@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DeepSharp.Core.Quant;
+using DeepSharp.Kernels.Float;
 
 namespace DeepSharp.Kernels.Quantized;
 
@@ -30,19 +32,26 @@ public static class RowDecoder
         }
     }
 
-    internal static float Half(ReadOnlySpan<byte> b, int at) =>
-        (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(b[at..]));
+    internal static float Half(ReadOnlySpan<byte> b, int at) => HalfTable.ToFloat(BinaryPrimitives.ReadUInt16LittleEndian(b[at..]));
 
-    private static void DecodeF16(ReadOnlySpan<byte> src, Span<float> dst)
-    {
-        var h = MemoryMarshal.Cast<byte, Half>(src);
-        for (int i = 0; i < dst.Length; i++) dst[i] = (float)h[i];
-    }
+    private static void DecodeF16(ReadOnlySpan<byte> src, Span<float> dst) =>
+        HalfVector.Widen(MemoryMarshal.Cast<byte, Half>(src)[..dst.Length], dst);
 
+    // bf16 is the top half of an f32: widen and shift, 16 values at a time.
     private static void DecodeBF16(ReadOnlySpan<byte> src, Span<float> dst)
     {
         var h = MemoryMarshal.Cast<byte, ushort>(src);
-        for (int i = 0; i < dst.Length; i++) dst[i] = BitConverter.Int32BitsToSingle(h[i] << 16);
+        ref ushort ph = ref MemoryMarshal.GetReference(h);
+        ref uint pd = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(dst));
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= dst.Length - 16; i += 16)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref ph, (nuint)i));
+                (lo << 16).StoreUnsafe(ref pd, (nuint)i);
+                (hi << 16).StoreUnsafe(ref pd, (nuint)i + 8);
+            }
+        for (; i < dst.Length; i++) dst[i] = BitConverter.Int32BitsToSingle(h[i] << 16);
     }
 
     // block_q8_0: f16 d, int8 q[32]; x = d·q

@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace DeepSharp.Kernels.Float;
+
+/// <summary>
+/// f16 ↔ f32 on 8 lanes with integer operations (.NET exposes no F16C conversion): exact for every f16 value, and
+/// rounding to f16 as the framework's <c>(float)(Half)x</c> does (nearest, ties to even, f16 subnormals, overflow
+/// to infinity, NaN kept quiet). The tests hold both to the scalar framework conversions over every f16 value and
+/// over random, boundary and special floats.
+/// </summary>
+public static class HalfVector
+{
+    private const uint SignMask = 0x8000_0000;
+
+    /// <summary>8 f16 values (bits) → floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ToSingle(Vector128<ushort> bits)
+    {
+        var h = Vector256.WidenLower(bits.ToVector256Unsafe()).AsUInt32();
+        var magnitude = (h & Vector256.Create(0x7fffu)) << 13;
+        var sign = (h & Vector256.Create(0x8000u)) << 16;
+        // Finite values and subnormals: the f16 exponent and mantissa placed in a float and scaled by 2^112 (exact).
+        var finite = (magnitude.AsSingle() * Vector256.Create(BitConverter.UInt32BitsToSingle(0x7780_0000))).AsUInt32();
+        // Exponent all ones: infinity, or NaN made quiet as the framework does.
+        var special = magnitude | Vector256.Create(0x7f80_0000u)
+            | (Vector256.GreaterThan(magnitude, Vector256.Create(0x0f80_0000u)) & Vector256.Create(0x0040_0000u));
+        var isSpecial = Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x0f80_0000u));
+        return (Vector256.ConditionalSelect(isSpecial, special, finite) | sign).AsSingle();
+    }
+
+    /// <summary>8 f16 values at <paramref name="p"/> → floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(ref Half p, nuint at) =>
+        ToSingle(Vector128.LoadUnsafe(ref Unsafe.As<Half, ushort>(ref p), at));
+
+    /// <summary>Each lane rounded to the nearest f16 value, as a float: <c>(float)(Half)x</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Round(Vector256<float> x)
+    {
+        var bits = x.AsUInt32();
+        var sign = bits & Vector256.Create(SignMask);
+        var a = bits & Vector256.Create(~SignMask);
+        // Normal f16 range: drop 13 mantissa bits, nearest with ties to even (a carry moves into the exponent).
+        var normal = (a + Vector256.Create(0xfffu) + ((a >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1fffu);
+        normal = Vector256.ConditionalSelect(Vector256.GreaterThan(normal, Vector256.Create(0x477f_e000u)), Vector256.Create(0x7f80_0000u), normal);
+        // Below 2^-14 the f16 step is 2^-24: round the multiple of 2^-24 (exact scalings by powers of two).
+        var tiny = (Vector256.Round(a.AsSingle() * Vector256.Create(16777216f)) * Vector256.Create(BitConverter.UInt32BitsToSingle(0x3380_0000))).AsUInt32();
+        var rounded = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(0x3880_0000u)), tiny, normal);
+        // NaN: the framework keeps the top 10 mantissa bits and sets the quiet bit.
+        var nan = (a & Vector256.Create(0xffff_e000u)) | Vector256.Create(0x0040_0000u);
+        rounded = Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256.Create(0x7f80_0000u)), nan, rounded);
+        return (rounded | sign).AsSingle();
+    }
+
+    /// <summary>acc [n] ← f16(fma(src[i], w, acc[i])) (llama.cpp's f16 flash-attention V accumulator).</summary>
+    public static void FusedAxpyRounded(ReadOnlySpan<Half> src, float w, Span<float> acc)
+    {
+        System.Diagnostics.Debug.Assert(src.Length == acc.Length);
+        ref Half ps = ref MemoryMarshal.GetReference(src);
+        ref float pa = ref MemoryMarshal.GetReference(acc);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vw = Vector256.Create(w);
+            for (; i <= acc.Length - 8; i += 8)
+                Round(Vector256.FusedMultiplyAdd(Load(ref ps, (nuint)i), vw, Vector256.LoadUnsafe(ref pa, (nuint)i)))
+                    .StoreUnsafe(ref pa, (nuint)i);
+        }
+        for (; i < acc.Length; i++) Unsafe.Add(ref pa, i) = (float)(Half)MathF.FusedMultiplyAdd(HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(Unsafe.Add(ref ps, i))), w, Unsafe.Add(ref pa, i));
+    }
+
+    /// <summary>x [n] ← f16(x[i] · s) (the flash-attention accumulator rescaled when the running maximum moves).</summary>
+    public static void ScaleRounded(Span<float> x, float s)
+    {
+        ref float p = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= x.Length - 8; i += 8)
+                Round(Vector256.LoadUnsafe(ref p, (nuint)i) * Vector256.Create(s)).StoreUnsafe(ref p, (nuint)i);
+        for (; i < x.Length; i++) Unsafe.Add(ref p, i) = (float)(Half)(Unsafe.Add(ref p, i) * s);
+    }
+
+    /// <summary>dst [n] ← f16(src[i]) as floats.</summary>
+    public static void RoundAll(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        System.Diagnostics.Debug.Assert(src.Length == dst.Length);
+        ref float ps = ref MemoryMarshal.GetReference(src);
+        ref float pd = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= src.Length - 8; i += 8)
+                Round(Vector256.LoadUnsafe(ref ps, (nuint)i)).StoreUnsafe(ref pd, (nuint)i);
+        for (; i < src.Length; i++) Unsafe.Add(ref pd, i) = (float)(Half)Unsafe.Add(ref ps, i);
+    }
+
+    /// <summary>dst [n] ← src f16 values as floats.</summary>
+    public static void Widen(ReadOnlySpan<Half> src, Span<float> dst)
+    {
+        System.Diagnostics.Debug.Assert(src.Length == dst.Length);
+        ref Half ps = ref MemoryMarshal.GetReference(src);
+        ref float pd = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= src.Length - 8; i += 8) Load(ref ps, (nuint)i).StoreUnsafe(ref pd, (nuint)i);
+        for (; i < src.Length; i++) Unsafe.Add(ref pd, i) = HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(Unsafe.Add(ref ps, i)));
+    }
+}

@@ -1,0 +1,79 @@
+using DeepSharp.Kernels.Attention;
+using DeepSharp.Kernels.Float;
+
+namespace DeepSharp.Kernels.Tests;
+
+/// <summary>
+/// The 8-lane f16 conversions against the framework's scalar ones, bit for bit: every f16 value widened; random,
+/// boundary and special floats rounded; the attention helpers and the ggml-ordered f16 dot for every length.
+/// </summary>
+public sealed class HalfVectorTests
+{
+    private static int Bits(float v) => BitConverter.SingleToInt32Bits(v);
+
+    [Fact]
+    public void Every_f16_value_widens_exactly()
+    {
+        var all = new Half[65536];
+        for (int i = 0; i < all.Length; i++) all[i] = BitConverter.UInt16BitsToHalf((ushort)i);
+        var wide = new float[all.Length];
+        HalfVector.Widen(all, wide);
+        for (int i = 0; i < all.Length; i++)
+            Assert.True(Bits((float)all[i]) == Bits(wide[i]), $"f16 0x{i:x4}: {(float)all[i]:R} vs {wide[i]:R}");
+    }
+
+    private static float[] RoundingCases()
+    {
+        var rng = new Random(5);
+        var cases = new List<float>
+        {
+            0f, -0f, 1f, -1f, 65504f, 65519.996f, 65520f, 65536f, 1e10f, float.MaxValue, float.Epsilon, -float.Epsilon,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN, BitConverter.Int32BitsToSingle(0x7f800001),
+            BitConverter.Int32BitsToSingle(unchecked((int)0xffc01234)), MathF.Pow(2, -14), MathF.Pow(2, -24), MathF.Pow(2, -25),
+            1.5f * MathF.Pow(2, -25), MathF.Pow(2, -26), 2049f, 2051f, 2050f, 1.00048828125f, 1.00146484375f,
+        };
+        foreach (float c in cases.ToArray()) { cases.Add(MathF.BitIncrement(c)); cases.Add(MathF.BitDecrement(c)); }
+        for (int i = 0; i < 20000; i++)
+            cases.Add((float)((rng.NextDouble() * 2 - 1) * Math.Pow(2, rng.Next(-30, 18))));
+        for (int i = 0; i < 4000; i++)
+            cases.Add(BitConverter.Int32BitsToSingle((rng.Next(0x3300, 0x4800) << 16) | (rng.Next(0, 8) << 13) | 0x1000));   // exact ties
+        return [.. cases];
+    }
+
+    [Fact]
+    public void Rounding_to_f16_equals_the_framework_conversion()
+    {
+        var x = RoundingCases();
+        var y = new float[x.Length];
+        HalfVector.RoundAll(x, y);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Bits((float)(Half)x[i]) == Bits(y[i]), $"{x[i]:R} (0x{Bits(x[i]):x8}): {(float)(Half)x[i]:R} vs {y[i]:R}");
+    }
+
+    [Theory, MemberData(nameof(TestData.Lengths1To256), MemberType = typeof(TestData))]
+    public void Attention_helpers_equal_their_scalar_forms(int n)
+    {
+        var src = TestData.Random(n, n, 3f).Select(v => (Half)v).ToArray();
+        var acc = TestData.Random(n, n + 1, 2f).Select(v => (float)(Half)v).ToArray();
+        var expected = acc.Select((a, i) => (float)(Half)MathF.FusedMultiplyAdd((float)src[i], 0.37f, a)).ToArray();
+        var actual = (float[])acc.Clone();
+        HalfVector.FusedAxpyRounded(src, 0.37f, actual);
+        Assert.Equal(expected.Select(Bits), actual.Select(Bits));
+
+        expected = acc.Select(a => (float)(Half)(a * 0.61f)).ToArray();
+        actual = (float[])acc.Clone();
+        HalfVector.ScaleRounded(actual, 0.61f);
+        Assert.Equal(expected.Select(Bits), actual.Select(Bits));
+    }
+
+    [Fact]
+    public void The_f16_dot_equals_its_lane_by_lane_reference_for_every_length()
+    {
+        for (int n = 1; n <= 320; n++)
+        {
+            var k = TestData.Random(n, 3 * n, 2f).Select(v => (Half)v).ToArray();
+            var q = TestData.Random(n, 3 * n + 1, 2f).Select(v => (float)(Half)v).ToArray();
+            Assert.True(Bits(HalfDot.LikeGgmlScalar(k, q)) == Bits(HalfDot.LikeGgml(k, q)), $"n={n}");
+        }
+    }
+}
