@@ -14,7 +14,8 @@ public class ArithmeticTaskTests
         // 347 + 58: 7+8 = 15 (write 5 carry 1), 4+5+1 = 10 (write 0 carry 1), 3+0+1 = 4 → 405, checked by hand.
         var solution = _task.Teach(Question("347 + 58", "405"));
         Assert.Equal(
-            "7 + 8 + 0 = 15, write 5 carry 1\n4 + 5 + 1 = 10, write 0 carry 1\n3 + 0 + 1 = 4, write 4 carry 0\n347 + 58 = 405",
+            "7 + 8 + 0 = 15, write 5 carry 1, so far 5\n4 + 5 + 1 = 10, write 0 carry 1, so far 05\n"
+            + "3 + 0 + 1 = 4, write 4 carry 0, so far 405\n347 + 58 = 405",
             solution.Reasoning);
         Assert.Equal("405", solution.Answer);
     }
@@ -23,7 +24,8 @@ public class ArithmeticTaskTests
     public void A_final_carry_becomes_the_leading_digit()
     {
         var solution = _task.Teach(Question("95 + 7", "102"));
-        Assert.Equal("5 + 7 + 0 = 12, write 2 carry 1\n9 + 0 + 1 = 10, write 0 carry 1\nwrite carry 1\n95 + 7 = 102",
+        Assert.Equal("5 + 7 + 0 = 12, write 2 carry 1, so far 2\n9 + 0 + 1 = 10, write 0 carry 1, so far 02\n"
+            + "write carry 1, so far 102\n95 + 7 = 102",
             solution.Reasoning);
         Assert.Equal("102", solution.Answer);
     }
@@ -33,8 +35,8 @@ public class ArithmeticTaskTests
     {
         var solution = _task.Teach(Question("302 - 47", "255"));
         Assert.Equal(
-            "2 - 7 - 0 = -5, add 10: 5, write 5 borrow 1\n0 - 4 - 1 = -5, add 10: 5, write 5 borrow 1\n"
-            + "3 - 0 - 1 = 2, write 2 borrow 0\n302 - 47 = 255", solution.Reasoning);
+            "2 - 7 - 0 = -5, add 10: 5, write 5 borrow 1, so far 5\n0 - 4 - 1 = -5, add 10: 5, write 5 borrow 1, so far 55\n"
+            + "3 - 0 - 1 = 2, write 2 borrow 0, so far 255\n302 - 47 = 255", solution.Reasoning);
 
         var negative = _task.Teach(Question("58 - 347", "-289"));
         Assert.StartsWith("58 < 347, so 58 - 347 = -(347 - 58)\n", negative.Reasoning, StringComparison.Ordinal);
@@ -49,9 +51,9 @@ public class ArithmeticTaskTests
         var solution = _task.Teach(Question("47 * 36", "1692"));
         string[] lines = solution.Reasoning.Split('\n');
         Assert.Equal("47 * 6:", lines[0]);
-        Assert.Equal("7 * 6 + 0 = 42, write 2 carry 4", lines[1]);
-        Assert.Equal("4 * 6 + 4 = 28, write 8 carry 2", lines[2]);
-        Assert.Equal("write carry 2", lines[3]);
+        Assert.Equal("7 * 6 + 0 = 42, write 2 carry 4, so far 2", lines[1]);
+        Assert.Equal("4 * 6 + 4 = 28, write 8 carry 2, so far 82", lines[2]);
+        Assert.Equal("write carry 2, so far 282", lines[3]);
         Assert.Equal("47 * 6 = 282", lines[4]);
         Assert.Contains("47 * 30 = 1410", lines);
         Assert.Contains("282 + 1410 = 1692", lines);
@@ -62,14 +64,18 @@ public class ArithmeticTaskTests
     [Fact]
     public void Expressions_are_reduced_one_operation_at_a_time_by_precedence()
     {
-        // (12 + 7) * 3 - 5 = 19 * 3 - 5 = 57 - 5 = 52.
+        // (12 + 7) * 3 - 5 = 19 * 3 - 5 = 57 - 5 = 52; multi-digit sums and differences go column by column.
         var solution = _task.Teach(Question("(12 + 7) * 3 - 5", "52"));
-        Assert.Equal("(12 + 7) * 3 - 5\n12 + 7 = 19\n19 * 3 - 5\n19 * 3 = 57\n57 - 5\n57 - 5 = 52", solution.Reasoning);
+        Assert.Equal("(12 + 7) * 3 - 5\n2 + 7 + 0 = 9, write 9 carry 0, so far 9\n1 + 0 + 0 = 1, write 1 carry 0, so far 19\n"
+            + "12 + 7 = 19\n19 * 3 - 5\n19 * 3 = 57\n57 - 5\n7 - 5 - 0 = 2, write 2 borrow 0, so far 2\n"
+            + "5 - 0 - 0 = 5, write 5 borrow 0, so far 52\n57 - 5 = 52", solution.Reasoning);
         Assert.Equal("52", solution.Answer);
 
         // 2 + 3 * 4 - 6 / 2 → multiplication and division first: 2 + 12 - 6 / 2 → 2 + 12 - 3 → 14 - 3 → 11.
         var precedence = _task.Teach(Question("2 + 3 * 4 - 6 / 2", "11"));
-        Assert.Equal("2 + 3 * 4 - 6 / 2\n3 * 4 = 12\n2 + 12 - 6 / 2\n6 / 2 = 3\n2 + 12 - 3\n2 + 12 = 14\n14 - 3\n14 - 3 = 11",
+        Assert.Equal("2 + 3 * 4 - 6 / 2\n3 * 4 = 12\n2 + 12 - 6 / 2\n6 / 2 = 3\n2 + 12 - 3\n"
+            + "2 + 2 + 0 = 4, write 4 carry 0, so far 4\n0 + 1 + 0 = 1, write 1 carry 0, so far 14\n2 + 12 = 14\n14 - 3\n"
+            + "4 - 3 - 0 = 1, write 1 borrow 0, so far 1\n1 - 0 - 0 = 1, write 1 borrow 0, so far 11\n14 - 3 = 11",
             precedence.Reasoning);
     }
 

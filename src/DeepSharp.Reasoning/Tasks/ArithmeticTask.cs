@@ -74,7 +74,14 @@ public sealed class ArithmeticTask(ArithmeticOptions? options = null) : IReasoni
             long last = 0;
             foreach (var step in StepwiseExpression.Evaluate(expression))
             {
-                lines.Add($"{step.Left} {step.Op} {step.Right} = {step.Result}");
+                // Sums and differences of multi-digit numbers get the column method too: a tiny model learns
+                // one-digit facts and carries, not "132 + 19 = 151" in one go. Single digits and table products stay facts.
+                if (step.Op == '+' && Math.Max(step.Left, step.Right) >= 10)
+                    ColumnArithmetic.Add(step.Left, step.Right, lines);
+                else if (step.Op == '-' && Math.Max(step.Left, step.Right) >= 10)
+                    ColumnArithmetic.Subtract(step.Left, step.Right, lines);
+                else
+                    lines.Add($"{step.Left} {step.Op} {step.Right} = {step.Result}");
                 if (step.Rewritten.Contains(' ', StringComparison.Ordinal))
                     lines.Add(step.Rewritten);
                 last = step.Result;

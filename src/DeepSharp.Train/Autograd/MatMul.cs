@@ -1,85 +1,67 @@
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using DeepSharp.Kernels.Float;
 
 namespace DeepSharp.Train.Autograd;
 
-/// <summary>The three products of a linear layer y = x·Wᵀ: forward, and the gradients of x and W.</summary>
+/// <summary>
+/// The three products of a linear layer y = x·Wᵀ: forward, and the gradients of x and W. Each is one call of the
+/// register-blocked <see cref="FloatGemm"/> on row-major operands (W or dy transposed first where the product needs
+/// it), split into rectangles of the output that the tape's threads compute independently.
+/// </summary>
 internal static class MatMul
 {
+    private const int ColBlock = 128;
+
     /// <summary>y [n, out] = x [n, in] · w [out, in]ᵀ (+ bias [out]).</summary>
     public static void Forward(Tape tape, Tensor x, Tensor w, float[]? bias, Tensor y)
     {
         int inDim = x.Cols, outDim = w.Rows;
-        tape.For(x.Rows, r =>
+        float[] wT = Transpose(w.Data, outDim, inDim);
+        Multiply(tape, x.Data, wT, y.Data, x.Rows, inDim, outDim, accumulate: false);
+        if (bias is not null)
         {
-            ReadOnlySpan<float> xr = x.Row(r);
-            Span<float> yr = y.Row(r);
-            int o = 0;
-            for (; o + 4 <= outDim; o += 4)
-            {
-                Dot4(xr, w.Data.AsSpan(o * inDim, 4 * inDim), yr.Slice(o, 4));
-            }
-
-            for (; o < outDim; o++)
-            {
-                yr[o] = FloatKernels.Dot(xr, w.Data.AsSpan(o * inDim, inDim));
-            }
-
-            if (bias is not null)
-            {
-                FloatKernels.Add(bias, yr);
-            }
-        });
+            tape.For(x.Rows, r => FloatKernels.Add(bias, y.Row(r)));
+        }
     }
 
     /// <summary>dx [n, in] += dy [n, out] · w [out, in].</summary>
-    public static void BackwardInput(Tape tape, float[] dy, Tensor w, Tensor x)
-    {
-        int inDim = x.Cols, outDim = w.Rows;
-        float[] dx = x.Grad;
-        tape.For(x.Rows, r =>
-        {
-            Span<float> dxr = dx.AsSpan(r * inDim, inDim);
-            for (int o = 0; o < outDim; o++)
-            {
-                float g = dy[r * outDim + o];
-                if (g != 0)
-                {
-                    FloatKernels.Axpy(g, w.Data.AsSpan(o * inDim, inDim), dxr);
-                }
-            }
-        });
-    }
+    public static void BackwardInput(Tape tape, float[] dy, Tensor w, Tensor x) =>
+        Multiply(tape, dy, w.Data, x.Grad, x.Rows, w.Rows, x.Cols, accumulate: true);
 
     /// <summary>dw [out, in] += dy [n, out]ᵀ · x [n, in]; dbias [out] += Σ_n dy.</summary>
     public static void BackwardWeight(Tape tape, float[] dy, Tensor x, Tensor w, Tensor? bias)
     {
         int n = x.Rows, inDim = x.Cols, outDim = w.Rows;
         float[] dyT = Transpose(dy, n, outDim);
-        float[] dw = w.Grad;
-        float[]? db = bias?.Grad;
-        tape.For(outDim, o =>
+        Multiply(tape, dyT, x.Data, w.Grad, outDim, n, inDim, accumulate: true);
+        if (bias is not null)
         {
-            Span<float> dwo = dw.AsSpan(o * inDim, inDim);
-            ReadOnlySpan<float> column = dyT.AsSpan(o * n, n);
-            float sum = 0;
-            for (int r = 0; r < n; r++)
+            float[] db = bias.Grad;
+            for (int o = 0; o < outDim; o++)
             {
-                float g = column[r];
-                if (g != 0)
+                float sum = 0;
+                foreach (float g in dyT.AsSpan(o * n, n))
                 {
-                    FloatKernels.Axpy(g, x.Data.AsSpan(r * inDim, inDim), dwo);
                     sum += g;
                 }
-            }
 
-            if (db is not null)
-            {
                 db[o] += sum;
             }
+        }
+    }
+
+    // c [m, n] (+)= a [m, k] · b [k, n], in rectangles small enough that both threads get several.
+    private static void Multiply(Tape tape, float[] a, float[] b, float[] c, int m, int k, int n, bool accumulate)
+    {
+        int rowBlock = Math.Clamp(CeilDiv(CeilDiv(m, 4 * tape.Threads), FloatGemm.RowTile) * FloatGemm.RowTile, FloatGemm.RowTile, 16 * FloatGemm.RowTile);
+        int rowBlocks = CeilDiv(m, rowBlock), colBlocks = CeilDiv(n, ColBlock);
+        tape.For(rowBlocks * colBlocks, t =>
+        {
+            int i = t / colBlocks * rowBlock, j = t % colBlocks * ColBlock;
+            FloatGemm.MultiplyRect(a, b, c, k, n, i, Math.Min(m, i + rowBlock), j, Math.Min(n, j + ColBlock), accumulate);
         });
     }
+
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
 
     private static float[] Transpose(float[] a, int rows, int cols)
     {
@@ -93,48 +75,5 @@ internal static class MatMul
         }
 
         return t;
-    }
-
-    /// <summary>y[k] = x · w[k] for the four consecutive rows of <paramref name="w4"/> (x read once per block of 8).</summary>
-    private static void Dot4(ReadOnlySpan<float> x, ReadOnlySpan<float> w4, Span<float> y)
-    {
-        int n = x.Length, i = 0;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 8)
-        {
-            ReadOnlySpan<Vector256<float>> xv = MemoryMarshal.Cast<float, Vector256<float>>(x);
-            ReadOnlySpan<Vector256<float>> w0 = MemoryMarshal.Cast<float, Vector256<float>>(w4[..n]);
-            ReadOnlySpan<Vector256<float>> w1 = MemoryMarshal.Cast<float, Vector256<float>>(w4.Slice(n, n));
-            ReadOnlySpan<Vector256<float>> w2 = MemoryMarshal.Cast<float, Vector256<float>>(w4.Slice(2 * n, n));
-            ReadOnlySpan<Vector256<float>> w3 = MemoryMarshal.Cast<float, Vector256<float>>(w4.Slice(3 * n, n));
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int v = 0; v < xv.Length; v++)
-            {
-                Vector256<float> xi = xv[v];
-                a0 = Vector256.MultiplyAddEstimate(xi, w0[v], a0);
-                a1 = Vector256.MultiplyAddEstimate(xi, w1[v], a1);
-                a2 = Vector256.MultiplyAddEstimate(xi, w2[v], a2);
-                a3 = Vector256.MultiplyAddEstimate(xi, w3[v], a3);
-            }
-
-            s0 = Vector256.Sum(a0);
-            s1 = Vector256.Sum(a1);
-            s2 = Vector256.Sum(a2);
-            s3 = Vector256.Sum(a3);
-            i = xv.Length * 8;
-        }
-
-        for (; i < n; i++)
-        {
-            s0 += x[i] * w4[i];
-            s1 += x[i] * w4[n + i];
-            s2 += x[i] * w4[2 * n + i];
-            s3 += x[i] * w4[3 * n + i];
-        }
-
-        y[0] = s0;
-        y[1] = s1;
-        y[2] = s2;
-        y[3] = s3;
     }
 }
