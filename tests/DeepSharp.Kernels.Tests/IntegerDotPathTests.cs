@@ -13,7 +13,7 @@ public sealed class IntegerDotPathTests
     public static TheoryData<QuantType, int> Cases()
     {
         var data = new TheoryData<QuantType, int>();
-        foreach (var type in new[] { QuantType.Q8_0, QuantType.Q4_0, QuantType.Q5_1 })
+        foreach (var type in new[] { QuantType.Q8_0, QuantType.Q4_0, QuantType.Q5_0, QuantType.Q5_1 })
             foreach (int blocks in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 16, 17 })
                 data.Add(type, 32 * blocks);
         foreach (var type in new[] { QuantType.Q4_K, QuantType.Q5_K, QuantType.Q6_K })

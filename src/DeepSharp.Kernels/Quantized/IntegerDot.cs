@@ -14,7 +14,7 @@ public static class IntegerDot
 {
     /// <summary>Weight types computed here; others use the decoded-row float path.</summary>
     public static bool Supports(QuantType weight) =>
-        weight is QuantType.Q8_0 or QuantType.Q4_0 or QuantType.Q5_1 or QuantType.Q4_K or QuantType.Q5_K or QuantType.Q6_K;
+        weight is QuantType.Q8_0 or QuantType.Q4_0 or QuantType.Q5_0 or QuantType.Q5_1 or QuantType.Q4_K or QuantType.Q5_K or QuantType.Q6_K;
 
     /// <summary>
     /// Whether llama.cpp's CPU backend (x86 with AVX2) repacks this matrix into 8-row interleaved blocks and so
@@ -66,6 +66,7 @@ public static class IntegerDot
     {
         QuantType.Q8_0 => IntegerDotAvx2.Q8_0(row, x),
         QuantType.Q4_0 => IntegerDotAvx2.Q4_0(row, x),
+        QuantType.Q5_0 => IntegerDotAvx2.Q5_0(row, x),
         QuantType.Q5_1 => IntegerDotAvx2.Q5_1(row, x),
         QuantType.Q4_K => IntegerDotAvx2.Q4K(row, x),
         QuantType.Q5_K => IntegerDotAvx2.Q5K(row, x),
@@ -77,6 +78,7 @@ public static class IntegerDot
     {
         QuantType.Q8_0 => IntegerDotVector128.Q8_0(row, x),
         QuantType.Q4_0 => IntegerDotVector128.Q4_0(row, x),
+        QuantType.Q5_0 => IntegerDotVector128.Q5_0(row, x),
         QuantType.Q5_1 => IntegerDotVector128.Q5_1(row, x),
         QuantType.Q4_K => IntegerDotVector128.Q4K(row, x),
         QuantType.Q5_K => IntegerDotVector128.Q5K(row, x),
@@ -88,6 +90,7 @@ public static class IntegerDot
     {
         QuantType.Q8_0 => IntegerDotScalar.Q8_0(row, x),
         QuantType.Q4_0 => IntegerDotScalar.Q4_0(row, x),
+        QuantType.Q5_0 => IntegerDotScalar.Q5_0(row, x),
         QuantType.Q5_1 => IntegerDotScalar.Q5_1(row, x),
         QuantType.Q4_K => IntegerDotScalar.Q4K(row, x),
         QuantType.Q5_K => IntegerDotScalar.Q5K(row, x),

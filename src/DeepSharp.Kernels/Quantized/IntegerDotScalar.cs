@@ -79,6 +79,27 @@ internal static class IntegerDotScalar
         return acc;
     }
 
+    // block_q5_0: f16 d, u32 qh, u8 qs[16]; element j = (low nibble of qs[j] | bit j of qh << 4) − 16,
+    // j+16 = (high nibble | bit j+16 << 4) − 16; summed as Q8_0 is (ggml unpacks it to signed bytes first).
+    public static float Q5_0(ReadOnlySpan<byte> row, in Int8Row x)
+    {
+        Span<float> acc = stackalloc float[8];
+        Span<int> w = stackalloc int[32];
+        acc.Clear();
+        for (int b = 0; b < x.Scales.Length; b++)
+        {
+            var blk = row.Slice(b * 22, 22);
+            uint qh = BinaryPrimitives.ReadUInt32LittleEndian(blk[2..]);
+            for (int j = 0; j < 16; j++)
+            {
+                w[j] = ((blk[6 + j] & 0xF) | (int)(((qh >> j) & 1) << 4)) - 16;
+                w[j + 16] = ((blk[6 + j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4)) - 16;
+            }
+            AccumulateBlock(w, x.Quants.Slice(b * 32, 32), Half(blk, 0) * x.Scales[b], acc);
+        }
+        return Reduce(acc);
+    }
+
     // block_q5_1: f16 d, f16 m, u32 qh, u8 qs[16]; element j = low nibble of qs[j] | bit j of qh << 4, j+16 = high nibble | bit j+16
     public static float Q5_1(ReadOnlySpan<byte> row, in Int8Row x)
     {

@@ -107,6 +107,27 @@ internal static class IntegerDotVector128
     private static readonly Vector128<byte> BitBytesHigh = Vector128.Create((byte)2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     private static readonly Vector128<byte> BitMasks = Vector128.Create((byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
 
+    public static float Q5_0(ReadOnlySpan<byte> row, in Int8Row x)
+    {
+        ref byte w = ref MemoryMarshal.GetReference(row);
+        ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
+        Vector128<float> a0 = default, a1 = default;
+        var m4 = Vector128.Create((byte)0x0F);
+        var sixteen = Vector128.Create((byte)0x10);
+        for (int b = 0; b < x.Scales.Length; b++)
+        {
+            ref byte blk = ref Unsafe.Add(ref w, b * 22);
+            var qh = Vector128.Create(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref blk, 2))).AsByte();
+            var hLo = Vector128.Equals(Vector128.Shuffle(qh, BitBytesLow) & BitMasks, BitMasks) & sixteen;
+            var hHi = Vector128.Equals(Vector128.Shuffle(qh, BitBytesHigh) & BitMasks, BitMasks) & sixteen;
+            var qs = Vector128.LoadUnsafe(ref blk, 6);
+            var l0 = SignedLanes((((qs & m4) | hLo) - sixteen).AsSByte(), X(ref q, 32 * b));
+            var l1 = SignedLanes(((Vector128.ShiftRightLogical(qs, 4) | hHi) - sixteen).AsSByte(), X(ref q, 32 * b + 16));
+            Accumulate(IntegerDotAvx2.HalfAt(ref blk, 0) * x.Scales[b], l0, l1, ref a0, ref a1);
+        }
+        return Reduce(a0, a1);
+    }
+
     public static float Q5_1(ReadOnlySpan<byte> row, in Int8Row x)
     {
         ref byte w = ref MemoryMarshal.GetReference(row);
