@@ -24,6 +24,7 @@ public sealed class IntegerDotOracleTests(SynthFiles files) : IClassFixture<Synt
     [InlineData("tiny-qwen2-k", "q6_k", "quantize_row_q8_K", "ggml_vec_dot_q6_K_q8_K")]
     [InlineData("tiny-qwen2", "q5_k_m", "quantize_row_q8_1", "ggml_vec_dot_q5_1_q8_1")]
     [InlineData("tiny-qwen2-k", "q4_0", "quantize_row_q8_0", "ggml_vec_dot_q4_0_q8_0")]
+    [InlineData("tiny-qwen2-k", "q5_0", "quantize_row_q8_0", "ggml_vec_dot_q5_0_q8_0")]
     [InlineData("tiny-qwen2-k", "q4_k_m", "quantize_row_q8_K", "ggml_vec_dot_q4_K_q8_K")]
     [InlineData("tiny-qwen2-k", "q5_k_m", "quantize_row_q8_K", "ggml_vec_dot_q5_K_q8_K")]
     public void Equal_ggml_vec_dot_bit_for_bit(string preset, string fileType, string quantizeName, string dotName)
