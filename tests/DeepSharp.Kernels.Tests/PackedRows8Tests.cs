@@ -82,6 +82,36 @@ public sealed class PackedRows8Tests
         GC.KeepAlive(keep);
     }
 
+    [Theory]
+    [InlineData(QuantType.Q4_0, 64)]
+    [InlineData(QuantType.Q4_K, 256)]
+    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows(QuantType type, int cols)
+    {
+        const int experts = 3, rowsPerExpert = 16, tokens = 4;
+        var (stacked, keep) = TestData.Weight(type, experts * rowsPerExpert, cols, seed: 2 * cols + 1);
+        bool packed = stacked.PrepareForMatMul();
+        var x = TestData.Random(tokens * cols, 23, 2f);
+        var (act, _) = Activations(type, tokens, cols);
+        act.Quantize(ActivationRounding.PartnerOf(type), x, tokens, cols);
+        using var pool = new Threading.WorkerPool(2);
+        var mm = new MatMul(pool, cols, tokens);
+        for (int e = 0; e < experts; e++)
+        {
+            var view = stacked.RowRange((long)e * rowsPerExpert, rowsPerExpert, $"expert {e}");
+            Assert.Equal(packed, view.Packed is not null);
+            if (packed) Assert.Equal(rowsPerExpert / 8, view.Packed!.Groups);
+            var y = new float[tokens * rowsPerExpert];
+            mm.Run(view, x, tokens, y);
+            for (int t = 0; t < tokens; t++)
+                for (int r = 0; r < rowsPerExpert; r++)
+                    AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
+                        y[t * rowsPerExpert + r], $"{type} expert {e} t={t} r={r}");
+        }
+        // A view that does not start on a group boundary keeps the row-by-row path.
+        Assert.Null(stacked.RowRange(4, 8, "unaligned").Packed);
+        GC.KeepAlive(keep);
+    }
+
     private static void AssertSameBits(float expected, float actual, string what) =>
         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
             $"{what}: scalar {expected:R}, got {actual:R}");

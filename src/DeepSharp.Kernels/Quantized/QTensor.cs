@@ -63,6 +63,12 @@ public sealed unsafe class QTensor
     /// <summary>The 8-row interleaved copy <see cref="PrepareForMatMul"/> built, if any.</summary>
     internal Rows8Pack? Packed { get; private set; }
 
+    /// <summary>A view's share of its source's packed copy (see <see cref="QTensorViews.RowRange"/>).</summary>
+    internal void SharePack(Rows8Pack slice)
+    {
+        lock (_packing) Packed ??= slice;
+    }
+
     /// <summary>
     /// Builds, once, the layout the matrix product is fastest on, where there is one: for the Q4_0/Q4_K matrices
     /// llama.cpp repacks (<see cref="LlamaRepacked"/>), 8 interleaved rows with unpacked scales, on the x86 paths

@@ -11,7 +11,7 @@ public static unsafe class QTensorViews
     /// <summary>
     /// Rows [firstRow, firstRow + rowCount) of <paramref name="t"/> as a matrix [Cols, rowCount]. The view sums its
     /// rows as llama.cpp sums the source's (<see cref="QTensor.LlamaRepacked"/>) unless <paramref name="llamaRepacked"/>
-    /// says otherwise.
+    /// says otherwise. Prepare the source (<see cref="QTensor.PrepareForMatMul"/>) first and the view shares its packed rows.
     /// </summary>
     public static QTensor RowRange(this QTensor t, long firstRow, long rowCount, string name, bool? llamaRepacked = null)
     {
@@ -19,13 +19,18 @@ public static unsafe class QTensorViews
         ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRow + rowCount, t.Rows, nameof(rowCount));
+        QTensor view;
         fixed (byte* first = t.Row(firstRow))   // memory-mapped, never moved: the pointer outlives the fixed block
         {
-            return new QTensor(name, t.Type, [t.Cols, rowCount], (nint)first, t.RowBytes * rowCount)
+            view = new QTensor(name, t.Type, [t.Cols, rowCount], (nint)first, t.RowBytes * rowCount)
             {
                 LlamaRepacked = llamaRepacked ?? t.LlamaRepacked,
             };
         }
+        // Whole groups of a packed source (an expert of a stacked tensor) use its packed rows: same values, same sums.
+        if (t.Packed is { } pack && view.LlamaRepacked && firstRow % 8 == 0 && rowCount % 8 == 0)
+            view.SharePack(pack.Slice((int)(firstRow / 8), (int)(rowCount / 8)));
+        return view;
     }
 
     /// <summary>

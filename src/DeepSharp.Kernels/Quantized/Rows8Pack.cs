@@ -19,32 +19,47 @@ namespace DeepSharp.Kernels.Quantized;
 /// <c>float d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
 /// 8k + j, high nibble: value 16 + 8k + j).
 /// </para>
-/// The memory is native, 64-byte aligned, and freed with this object.
+/// The memory is native, 64-byte aligned, and freed with the last pack that uses it (a <see cref="Slice"/> shares
+/// its source's memory).
 /// </summary>
 internal sealed unsafe class Rows8Pack
 {
     public const int Q4KBlockBytes = 1216, Q4_0BlockBytes = 160;
     public const int DOffset = 0, DMinOffset = 32, ScalesOffset = 64, MinsOffset = 128, Q4KQuantsOffset = 192, Q4_0QuantsOffset = 32;
 
+    private readonly NativeBlock _memory;
     private readonly byte* _data;
-    private readonly long _bytes;
 
-    private Rows8Pack(QuantType type, int cols, long rows)
+    private Rows8Pack(QuantType type, int cols, int groups, NativeBlock? memory, long firstGroup)
     {
         Type = type;
         BlockBytes = type == QuantType.Q4_K ? Q4KBlockBytes : Q4_0BlockBytes;
         Blocks = cols / (type == QuantType.Q4_K ? 256 : 32);
-        Groups = checked((int)(rows / 8));
+        Groups = groups;
         GroupBytes = (long)Blocks * BlockBytes;
-        _bytes = checked(GroupBytes * Groups);
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)_bytes, 64);
-        GC.AddMemoryPressure(_bytes);
+        _memory = memory ?? new NativeBlock(checked(GroupBytes * groups));
+        _data = _memory.Data + firstGroup * GroupBytes;
     }
 
-    ~Rows8Pack()
+    // Native 64-byte-aligned memory, freed when no pack refers to it any more.
+    private sealed class NativeBlock
     {
-        NativeMemory.AlignedFree(_data);
-        GC.RemoveMemoryPressure(_bytes);
+        private readonly long _bytes;
+
+        public NativeBlock(long bytes)
+        {
+            _bytes = bytes;
+            Data = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+            GC.AddMemoryPressure(bytes);
+        }
+
+        public byte* Data { get; }
+
+        ~NativeBlock()
+        {
+            NativeMemory.AlignedFree(Data);
+            GC.RemoveMemoryPressure(_bytes);
+        }
     }
 
     public QuantType Type { get; }
@@ -54,10 +69,19 @@ internal sealed unsafe class Rows8Pack
     public int BlockBytes { get; }
     public long GroupBytes { get; }
     public int Groups { get; }
-    public long ByteLength => _bytes;
+    public long ByteLength => GroupBytes * Groups;
 
     /// <summary>Block <paramref name="block"/> of group <paramref name="group"/> (rows 8·group .. 8·group + 7).</summary>
     public byte* Block(int group, int block) => _data + group * GroupBytes + (long)block * BlockBytes;
+
+    /// <summary>Groups [firstGroup, firstGroup + groups) as a pack of their own, sharing this one's memory.</summary>
+    public Rows8Pack Slice(int firstGroup, int groups)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstGroup);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstGroup + groups, Groups, nameof(groups));
+        return new Rows8Pack(Type, Blocks * (Type == QuantType.Q4_K ? 256 : 32), groups, _memory, (_data - _memory.Data) / GroupBytes + firstGroup);
+    }
 
     /// <summary>Whether <see cref="Build"/> handles this matrix.</summary>
     public static bool Handles(QuantType type, long rows) => type is QuantType.Q4_0 or QuantType.Q4_K && rows % 8 == 0 && rows > 0;
@@ -70,7 +94,7 @@ internal sealed unsafe class Rows8Pack
     {
         ArgumentNullException.ThrowIfNull(readRows);
         if (!Handles(type, rows)) throw new ArgumentException($"{type} with {rows} rows has no 8-row layout", nameof(type));
-        var pack = new Rows8Pack(type, cols, rows);
+        var pack = new Rows8Pack(type, cols, checked((int)(rows / 8)), memory: null, firstGroup: 0);
         int groupsPerRead = (int)Math.Max(1, (1L << 20) / (8 * rowBytes));
         var buffer = new byte[checked(groupsPerRead * 8 * (int)rowBytes)];
         for (int g0 = 0; g0 < pack.Groups; g0 += groupsPerRead)

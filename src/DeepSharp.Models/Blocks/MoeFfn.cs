@@ -29,6 +29,8 @@ public sealed class MoeFfn
         var gate = w.Get(Blk(layer, FfnGateExps), n, ff, nExp);
         var up = w.Get(Blk(layer, FfnUpExps), n, ff, nExp);
         var down = w.Get(Blk(layer, FfnDownExps), ff, n, nExp);
+        // Pack the stacked tensors before taking the per-expert views, so every view shares its packed rows.
+        Parallel.Invoke(() => gate.PrepareForMatMul(), () => up.PrepareForMatMul(), () => down.PrepareForMatMul());
         return new MoeFfn
         {
             Router = w.Get(Blk(layer, FfnGateInp), n, nExp),
