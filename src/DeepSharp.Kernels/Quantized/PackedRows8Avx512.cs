@@ -26,6 +26,11 @@ internal static unsafe class PackedRows8Avx512
 
     public static void Q4K(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
+        if (x.Tokens == PackedRows8.TileTokens)
+        {
+            Q4KFourTokens(p, g0, g1, x, y, yStride);
+            return;
+        }
         int nT = x.Tokens;
         var m4 = Vector512.Create((byte)0x0F);
         var sumi = stackalloc Vector512<int>[PackedRows8.TileTokens];
@@ -100,5 +105,90 @@ internal static unsafe class PackedRows8Avx512
             }
             for (int t = 0; t < nT; t++) acc[t].Store(y + t * yStride + 8 * g);
         }
+    }
+
+    // The full tile (4 tokens) with every accumulator in a register: the 8 nibble vectors of a chunk, the 4 tokens'
+    // integer sums and the 8 float accumulators fit AVX-512's 32 registers, so nothing goes through the stack.
+    // Same float steps as the general loop above.
+    private static void Q4KFourTokens(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        sbyte* x0 = x.Q(0), x1 = x.Q(1), x2 = x.Q(2), x3 = x.Q(3);
+        int* s0 = x.S(0), s1 = x.S(1), s2 = x.S(2), s3 = x.S(3);
+        var scalesLo = ScalesLo;
+        var scalesHi = ScalesHi;
+        for (int g = g0; g < g1; g++)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<float> n0 = default, n1 = default, n2 = default, n3 = default;
+            for (int b = 0; b < p.Blocks; b++)
+            {
+                byte* blk = p.Block(g, b);
+                PrefetchAhead(blk + p.GroupBytes);
+                Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
+                for (int c = 0; c < 4; c++)
+                {
+                    byte* q = blk + Rows8Pack.Q4KQuantsOffset + 256 * c;
+                    var v0 = Vector512.Load(q);
+                    var v1 = Vector512.Load(q + 64);
+                    var v2 = Vector512.Load(q + 128);
+                    var v3 = Vector512.Load(q + 192);
+                    var n = new Nibbles(
+                        v0 & m4, v1 & m4, v2 & m4, v3 & m4,
+                        Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4,
+                        Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4);
+                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
+                    var scLo = Avx512BW.Shuffle(sc, scalesLo).AsInt16();
+                    var scHi = Avx512BW.Shuffle(sc, scalesHi).AsInt16();
+                    int at = 256 * b + 64 * c;
+                    i0 += ChunkSums(n, scLo, scHi, x0 + at);
+                    i1 += ChunkSums(n, scLo, scHi, x1 + at);
+                    i2 += ChunkSums(n, scLo, scHi, x2 + at);
+                    i3 += ChunkSums(n, scLo, scHi, x3 + at);
+                }
+                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
+                Accumulate(i0, blk, d, dmin, x.Scale(0, b), s0 + 4 * b, ref a0, ref n0);
+                Accumulate(i1, blk, d, dmin, x.Scale(1, b), s1 + 4 * b, ref a1, ref n1);
+                Accumulate(i2, blk, d, dmin, x.Scale(2, b), s2 + 4 * b, ref a2, ref n2);
+                Accumulate(i3, blk, d, dmin, x.Scale(3, b), s3 + 4 * b, ref a3, ref n3);
+            }
+            (a0 - n0).Store(y + 8 * g);
+            (a1 - n1).Store(y + yStride + 8 * g);
+            (a2 - n2).Store(y + 2 * yStride + 8 * g);
+            (a3 - n3).Store(y + 3 * yStride + 8 * g);
+        }
+    }
+
+    // One chunk's 8 nibble vectors: low nibbles (values 64c + 8k + j) then high nibbles (64c + 32 + 8k + j), k = 0..3.
+    private readonly record struct Nibbles(
+        Vector512<byte> Lo0, Vector512<byte> Lo1, Vector512<byte> Lo2, Vector512<byte> Lo3,
+        Vector512<byte> Hi0, Vector512<byte> Hi1, Vector512<byte> Hi2, Vector512<byte> Hi3);
+
+    // Per row lane pair: Σ scale·(nibble·x) over the chunk's two 32-value sub-blocks (exact int32).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> ChunkSums(in Nibbles n, Vector512<short> scLo, Vector512<short> scHi, sbyte* xc)
+    {
+        // ≤ 8 products of 15·127 per int16 lane: no saturation.
+        var pLo = (Products(n.Lo0, xc) + Products(n.Lo1, xc + 8)) + (Products(n.Lo2, xc + 16) + Products(n.Lo3, xc + 24));
+        var pHi = (Products(n.Hi0, xc + 32) + Products(n.Hi1, xc + 40)) + (Products(n.Hi2, xc + 48) + Products(n.Hi3, xc + 56));
+        return Avx512BW.MultiplyAddAdjacent(pLo, scLo) + Avx512BW.MultiplyAddAdjacent(pHi, scHi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(Vector512<int> sums, byte* blk, Vector256<float> d, Vector256<float> dmin, float xScale, int* pairs,
+        ref Vector256<float> acc, ref Vector256<float> accMin)
+    {
+        var xd = Vector256.Create(xScale);
+        acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sums)), d * xd, acc);
+        accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(blk, pairs)), dmin * xd, accMin);
+    }
+
+    // A full tile computes long enough per block that the hardware prefetcher falls behind when the weights come
+    // from memory (one pass, no L2 reuse): fetch the next group's block meanwhile.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchAhead(byte* next)
+    {
+        for (int line = 0; line < Rows8Pack.Q4KBlockBytes; line += 64) Sse.Prefetch0(next + line);
     }
 }
