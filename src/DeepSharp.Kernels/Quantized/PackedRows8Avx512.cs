@@ -81,6 +81,11 @@ internal static unsafe class PackedRows8Avx512
 
     public static void Q4_0(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
+        if (x.Tokens == PackedRows8.TileTokens)
+        {
+            Q4_0FourTokens(p, g0, g1, x, y, yStride);
+            return;
+        }
         int nT = x.Tokens;
         var m4 = Vector512.Create((byte)0x0F);
         var acc = stackalloc Vector256<float>[PackedRows8.TileTokens];
@@ -115,6 +120,7 @@ internal static unsafe class PackedRows8Avx512
         var m4 = Vector512.Create((byte)0x0F);
         sbyte* x0 = x.Q(0), x1 = x.Q(1), x2 = x.Q(2), x3 = x.Q(3);
         int* s0 = x.S(0), s1 = x.S(1), s2 = x.S(2), s3 = x.S(3);
+        float* d0 = (float*)x.Scales[0], d1 = (float*)x.Scales[1], d2 = (float*)x.Scales[2], d3 = (float*)x.Scales[3];
         var scalesLo = ScalesLo;
         var scalesHi = ScalesHi;
         for (int g = g0; g < g1; g++)
@@ -148,10 +154,10 @@ internal static unsafe class PackedRows8Avx512
                 }
                 var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
                 var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
-                Accumulate(i0, blk, d, dmin, x.Scale(0, b), s0 + 4 * b, ref a0, ref n0);
-                Accumulate(i1, blk, d, dmin, x.Scale(1, b), s1 + 4 * b, ref a1, ref n1);
-                Accumulate(i2, blk, d, dmin, x.Scale(2, b), s2 + 4 * b, ref a2, ref n2);
-                Accumulate(i3, blk, d, dmin, x.Scale(3, b), s3 + 4 * b, ref a3, ref n3);
+                Accumulate(i0, blk, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
+                Accumulate(i1, blk, d, dmin, d1[b], s1 + 4 * b, ref a1, ref n1);
+                Accumulate(i2, blk, d, dmin, d2[b], s2 + 4 * b, ref a2, ref n2);
+                Accumulate(i3, blk, d, dmin, d3[b], s3 + 4 * b, ref a3, ref n3);
             }
             (a0 - n0).Store(y + 8 * g);
             (a1 - n1).Store(y + yStride + 8 * g);
@@ -190,5 +196,44 @@ internal static unsafe class PackedRows8Avx512
     private static void PrefetchAhead(byte* next)
     {
         for (int line = 0; line < Rows8Pack.Q4KBlockBytes; line += 64) Sse.Prefetch0(next + line);
+    }
+
+    // Q4_0's full tile with its accumulators in registers (as Q4KFourTokens); same float steps as the loop in Q4_0.
+    private static void Q4_0FourTokens(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        sbyte* x0 = x.Q(0), x1 = x.Q(1), x2 = x.Q(2), x3 = x.Q(3);
+        int* s0 = x.S(0), s1 = x.S(1), s2 = x.S(2), s3 = x.S(3);
+        float* d0 = (float*)x.Scales[0], d1 = (float*)x.Scales[1], d2 = (float*)x.Scales[2], d3 = (float*)x.Scales[3];
+        for (int g = g0; g < g1; g++)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int b = 0; b < p.Blocks; b++)
+            {
+                byte* blk = p.Block(g, b);
+                var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
+                var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
+                var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
+                var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
+                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                a0 = Q4_0Step(lo0, hi0, lo1, hi1, d, x0 + 32 * b, s0[b], d0[b], a0);
+                a1 = Q4_0Step(lo0, hi0, lo1, hi1, d, x1 + 32 * b, s1[b], d1[b], a1);
+                a2 = Q4_0Step(lo0, hi0, lo1, hi1, d, x2 + 32 * b, s2[b], d2[b], a2);
+                a3 = Q4_0Step(lo0, hi0, lo1, hi1, d, x3 + 32 * b, s3[b], d3[b], a3);
+            }
+            a0.Store(y + 8 * g);
+            a1.Store(y + yStride + 8 * g);
+            a2.Store(y + 2 * yStride + 8 * g);
+            a3.Store(y + 3 * yStride + 8 * g);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q4_0Step(Vector512<byte> lo0, Vector512<byte> hi0, Vector512<byte> lo1, Vector512<byte> hi1,
+        Vector256<float> d, sbyte* xc, int xSum, float xScale, Vector256<float> acc)
+    {
+        var pr = (Products(lo0, xc) + Products(hi0, xc + 16)) + (Products(lo1, xc + 8) + Products(hi1, xc + 24));
+        var sums = PairSums(Avx512BW.MultiplyAddAdjacent(pr, Vector512<short>.One)) - Vector256.Create(xSum);
+        return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(xScale), acc);
     }
 }
