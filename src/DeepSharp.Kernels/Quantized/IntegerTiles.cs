@@ -28,6 +28,9 @@ internal static class IntegerTiles
         ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
         nint stride = (nint)w.RowBytes;
         int at = checked((int)r0), t = 0;
+        if (KernelIsaSelection.Current == KernelIsa.Avx512)
+            for (; t + 3 < nTok; t += 4)
+                TilesQ8_0.Rows4x4(ref row0, stride, x.Row(t), x.Row(t + 1), x.Row(t + 2), x.Row(t + 3), y[(t * yStride + at)..], yStride);
         for (; t + 1 < nTok; t += 2)
             TilesQ8_0.Rows4x2(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));
         if (t < nTok)

@@ -36,6 +36,11 @@ internal static class TilesQ8_0
     private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
 
+    // The same with the scale product formed in vector lanes from broadcast factors (the same float product).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Step(Vector256<int> lanes, Vector256<float> d, Vector256<float> s, Vector256<float> acc) =>
+        Fma.MultiplyAdd(d * s, Avx.ConvertToVector256Single(lanes), acc);
+
     /// <summary>y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x.</summary>
     public static void Rows4(ref byte row0, nint stride, in Int8Row x, Span<float> y)
     {
@@ -121,6 +126,92 @@ internal static class TilesQ8_0
         y1[1] = IntegerDotAvx2.Reduce(a11);
         y1[2] = IntegerDotAvx2.Reduce(a21);
         y1[3] = IntegerDotAvx2.Reduce(a31);
+    }
+
+    /// <summary>
+    /// y [t·yStride + k] ← row k · x_t for 4 rows and 4 tokens: 16 accumulators, which AVX-512's 32 vector registers
+    /// hold (the JIT uses them for 256-bit code too); the scale products are formed in vector lanes.
+    /// </summary>
+    public static void Rows4x4(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3,
+        Span<float> y, int yStride)
+    {
+        ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants);
+        ref sbyte q1 = ref MemoryMarshal.GetReference(x1.Quants);
+        ref sbyte q2 = ref MemoryMarshal.GetReference(x2.Quants);
+        ref sbyte q3 = ref MemoryMarshal.GetReference(x3.Quants);
+        ref float xd0 = ref MemoryMarshal.GetReference(x0.Scales);
+        ref float xd1 = ref MemoryMarshal.GetReference(x1.Scales);
+        ref float xd2 = ref MemoryMarshal.GetReference(x2.Scales);
+        ref float xd3 = ref MemoryMarshal.GetReference(x3.Scales);
+        Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
+        Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
+        Vector256<float> a02 = default, a12 = default, a22 = default, a32 = default;
+        Vector256<float> a03 = default, a13 = default, a23 = default, a33 = default;
+        var bias = Vector256.Create((byte)0x80);
+        int nb = x0.Scales.Length;
+        for (int b = 0; b < nb; b++)
+        {
+            ref byte blk = ref Unsafe.Add(ref row0, b * BlockBytes);
+            var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
+            var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
+            var xq2 = Vector256.LoadUnsafe(ref q2, (nuint)(32 * b));
+            var xq3 = Vector256.LoadUnsafe(ref q3, (nuint)(32 * b));
+            var nb0 = NegativeBias(xq0);
+            var nb1 = NegativeBias(xq1);
+            var nb2 = NegativeBias(xq2);
+            var nb3 = NegativeBias(xq3);
+            var s0 = Vector256.Create(Unsafe.Add(ref xd0, b));
+            var s1 = Vector256.Create(Unsafe.Add(ref xd1, b));
+            var s2 = Vector256.Create(Unsafe.Add(ref xd2, b));
+            var s3 = Vector256.Create(Unsafe.Add(ref xd3, b));
+            ref byte blk0 = ref blk;
+            var w0 = Vector256.LoadUnsafe(ref blk0, 2);
+            var u0 = w0 ^ bias;
+            var d0 = Vector256.Create(Scale(ref blk0));
+            a00 = Step(Lanes(u0, w0, xq0, nb0), d0, s0, a00);
+            a01 = Step(Lanes(u0, w0, xq1, nb1), d0, s1, a01);
+            a02 = Step(Lanes(u0, w0, xq2, nb2), d0, s2, a02);
+            a03 = Step(Lanes(u0, w0, xq3, nb3), d0, s3, a03);
+
+            ref byte blk1 = ref Unsafe.Add(ref blk, stride);
+            var w1 = Vector256.LoadUnsafe(ref blk1, 2);
+            var u1 = w1 ^ bias;
+            var d1 = Vector256.Create(Scale(ref blk1));
+            a10 = Step(Lanes(u1, w1, xq0, nb0), d1, s0, a10);
+            a11 = Step(Lanes(u1, w1, xq1, nb1), d1, s1, a11);
+            a12 = Step(Lanes(u1, w1, xq2, nb2), d1, s2, a12);
+            a13 = Step(Lanes(u1, w1, xq3, nb3), d1, s3, a13);
+
+            ref byte blk2 = ref Unsafe.Add(ref blk, 2 * stride);
+            var w2 = Vector256.LoadUnsafe(ref blk2, 2);
+            var u2 = w2 ^ bias;
+            var d2 = Vector256.Create(Scale(ref blk2));
+            a20 = Step(Lanes(u2, w2, xq0, nb0), d2, s0, a20);
+            a21 = Step(Lanes(u2, w2, xq1, nb1), d2, s1, a21);
+            a22 = Step(Lanes(u2, w2, xq2, nb2), d2, s2, a22);
+            a23 = Step(Lanes(u2, w2, xq3, nb3), d2, s3, a23);
+
+            ref byte blk3 = ref Unsafe.Add(ref blk, 3 * stride);
+            var w3 = Vector256.LoadUnsafe(ref blk3, 2);
+            var u3 = w3 ^ bias;
+            var d3 = Vector256.Create(Scale(ref blk3));
+            a30 = Step(Lanes(u3, w3, xq0, nb0), d3, s0, a30);
+            a31 = Step(Lanes(u3, w3, xq1, nb1), d3, s1, a31);
+            a32 = Step(Lanes(u3, w3, xq2, nb2), d3, s2, a32);
+            a33 = Step(Lanes(u3, w3, xq3, nb3), d3, s3, a33);
+        }
+        Store(y, 0, a00, a10, a20, a30);
+        Store(y, yStride, a01, a11, a21, a31);
+        Store(y, 2 * yStride, a02, a12, a22, a32);
+        Store(y, 3 * yStride, a03, a13, a23, a33);
+    }
+
+    private static void Store(Span<float> y, int at, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3)
+    {
+        y[at] = IntegerDotAvx2.Reduce(r0);
+        y[at + 1] = IntegerDotAvx2.Reduce(r1);
+        y[at + 2] = IntegerDotAvx2.Reduce(r2);
+        y[at + 3] = IntegerDotAvx2.Reduce(r3);
     }
 
     // Four rows are four short streams the hardware prefetcher keeps losing at each new tile: fetch the next tile's
