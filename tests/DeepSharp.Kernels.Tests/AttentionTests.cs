@@ -46,6 +46,54 @@ public sealed class AttentionTests
             }
     }
 
+    // The F16 path runs a KV group's query heads together; each head must take exactly the steps llama.cpp's one-row
+    // flash attention takes (the reference below, one head at a time straight from the f16 cache), bit for bit.
+    [Theory]
+    [InlineData(64)]
+    [InlineData(96)]    // a 32-value tail after the 64-lane loop
+    [InlineData(40)]    // shorter than one 64-lane step
+    public void Grouped_f16_flash_attention_equals_the_per_head_reference_bit_for_bit(int headDim)
+    {
+        int width = NHeadKv * headDim, n = Pos0 + NTok;
+        var kv = new KvCache(KvType.F16, nLayer: 1, NCtx, width, width, headDim, headDim);
+        var keys = TestData.Random(n * width, 5, 3f);
+        var values = TestData.Random(n * width, 6);
+        for (int p = 0; p < n; p++) kv.Store(0, p, keys.AsSpan(p * width, width), values.AsSpan(p * width, width));
+        var q = TestData.Random(NTok * NHead * headDim, 7, 2f);
+        using var pool = new WorkerPool(2);
+        var output = new float[NTok * NHead * headDim];
+        new CausalAttention(pool, NHead, NHeadKv, headDim, headDim, NCtx).Run(kv, 0, q, NTok, Pos0, output);
+        float scale = 1f / MathF.Sqrt(headDim);
+        for (int t = 0; t < NTok; t++)
+            for (int h = 0; h < NHead; h++)
+            {
+                int g = h / (NHead / NHeadKv);
+                var qh = new float[headDim];
+                Float.HalfVector.RoundAll(q.AsSpan((t * NHead + h) * headDim, headDim), qh);
+                var o = new float[headDim];
+                float max = float.NegativeInfinity, sum = 0;
+                for (int s = 0; s <= Pos0 + t; s++)
+                {
+                    float score = kv.DotK(0, s, g * headDim, qh) * scale, ms = 1f, vs = 1f;
+                    if (score > max)
+                    {
+                        ms = MathF.Exp(max - score);
+                        max = score;
+                        Float.HalfVector.ScaleRounded(o, ms);
+                    }
+                    else vs = MathF.Exp(score - max);
+                    kv.AccumulateVHalf(0, s, g * headDim, vs, o);
+                    sum = sum * ms + vs;
+                }
+                for (int i = 0; i < headDim; i++)
+                {
+                    float expected = o[i] * (1f / sum), actual = output[(t * NHead + h) * headDim + i];
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+                        $"t={t} h={h} i={i}: reference {expected:R}, grouped {actual:R}");
+                }
+            }
+    }
+
     [Fact]
     public void Q8_0_cache_rejects_heads_that_are_not_whole_blocks()
     {

@@ -17,7 +17,10 @@ public sealed class CausalAttention : IParallelJob
     private readonly int _nHead, _groupSize, _headDim, _headDimV;
     private readonly float _scale;
     private readonly float[][] _scores;   // [threads][nCtx]
-    private readonly float[][] _qHalf;    // [threads][headDim] q rounded to f16
+    private readonly float[][] _qHalf;    // [threads][groupSize·headDim] the group's queries rounded to f16
+    private readonly float[][] _kRow, _vRow;   // [threads][headDim], [threads][headDimV]: one cached key/value widened
+    private readonly float[][] _max, _sum;     // [threads][groupSize]: each head's running softmax max and sum
+    private readonly float[][] _scratchScale;  // [threads][groupSize]: each head's weight of the current value row
     private KvCache? _kv;
     private float[] _q = [], _out = [];
     private int _layer, _pos0;
@@ -30,7 +33,14 @@ public sealed class CausalAttention : IParallelJob
         _scale = 1f / MathF.Sqrt(headDim);
         _scores = new float[pool.Threads][];
         _qHalf = new float[pool.Threads][];
-        for (int i = 0; i < _scores.Length; i++) (_scores[i], _qHalf[i]) = (new float[nCtx], new float[headDim]);
+        (_kRow, _vRow, _max, _sum) = (new float[pool.Threads][], new float[pool.Threads][], new float[pool.Threads][], new float[pool.Threads][]);
+        _scratchScale = new float[pool.Threads][];
+        for (int i = 0; i < _scores.Length; i++)
+        {
+            (_scores[i], _qHalf[i]) = (new float[nCtx], new float[_groupSize * headDim]);
+            (_kRow[i], _vRow[i], _max[i], _sum[i]) = (new float[headDim], new float[headDimV], new float[_groupSize], new float[_groupSize]);
+            _scratchScale[i] = new float[_groupSize];
+        }
     }
 
     /// <summary>output [nTok, nHead·headDimV] ← attention of q [nTok, nHead·headDim] over layer <paramref name="layer"/>.</summary>
@@ -39,24 +49,26 @@ public sealed class CausalAttention : IParallelJob
         ArgumentNullException.ThrowIfNull(kv);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pos0 + nTok, _scores[0].Length);
         (_kv, _layer, _q, _pos0, _out) = (kv, layer, q, pos0, output);
-        _pool.Run(this, nTok * _nHead);
+        // F16: one item per (token, KV head), whose query heads share each widened key and value row.
+        _pool.Run(this, kv.Type == KvType.F16 ? nTok * (_nHead / _groupSize) : nTok * _nHead);
         (_kv, _q, _out) = (null, [], []);
     }
 
     public void Execute(int worker, int start, int limit)
     {
         var kv = _kv!;
+        if (kv.Type == KvType.F16)
+        {
+            int nKv = _nHead / _groupSize;
+            for (int item = start; item < limit; item++) FlashF16(kv, worker, item / nKv, item % nKv);
+            return;
+        }
         for (int item = start; item < limit; item++)
         {
             int t = item / _nHead, h = item % _nHead, g = h / _groupSize;
             int n = _pos0 + t + 1;
             var q = _q.AsSpan((t * _nHead + h) * _headDim, _headDim);
             var o = _out.AsSpan((t * _nHead + h) * _headDimV, _headDimV);
-            if (kv.Type == KvType.F16)
-            {
-                FlashF16(kv, worker, q, g, n, o);
-                continue;
-            }
             var scores = _scores[worker].AsSpan(0, n);
             for (int s = 0; s < n; s++) scores[s] = kv.DotK(_layer, s, g * _headDim, q) * _scale;
             FloatKernels.Softmax(scores);
@@ -65,31 +77,52 @@ public sealed class CausalAttention : IParallelJob
         }
     }
 
-    // One pass over keys 0..n−1 with a running max M and sum S; o holds Σ e^(s−M)·v rounded to f16 after every step.
-    private void FlashF16(KvCache kv, int worker, ReadOnlySpan<float> q, int g, int n, Span<float> o)
+    // Token t's query heads of KV group g, one pass over keys 0..pos0+t with a running max M and sum S per head; each
+    // head's o holds Σ e^(s−M)·v rounded to f16 after every step. Every head takes exactly the steps it would alone;
+    // the group only shares the widening of each key and value row.
+    private void FlashF16(KvCache kv, int worker, int t, int g)
     {
-        var qh = _qHalf[worker].AsSpan(0, _headDim);
-        HalfVector.RoundAll(q, qh);
-        float max = float.NegativeInfinity, sum = 0;
-        o.Clear();
+        int n = _pos0 + t + 1, group = _groupSize;
+        var qh = _qHalf[worker];
+        var (k, v, max, sum) = (_kRow[worker], _vRow[worker], _max[worker], _sum[worker]);
+        for (int j = 0; j < group; j++)
+        {
+            int h = g * group + j;
+            HalfVector.RoundAll(_q.AsSpan((t * _nHead + h) * _headDim, _headDim), qh.AsSpan(j * _headDim, _headDim));
+            Output(t, h).Clear();
+            (max[j], sum[j]) = (float.NegativeInfinity, 0f);
+        }
+        var weights = _scratchScale[worker];
         for (int s = 0; s < n; s++)
         {
-            float score = kv.DotK(_layer, s, g * _headDim, qh) * _scale;
-            float ms = 1f, vs = 1f;
-            if (score > max)
+            kv.ReadK(_layer, s, g * _headDim, k);
+            for (int j = 0; j < group; j++)
             {
-                ms = MathF.Exp(max - score);
-                max = score;
-                HalfVector.ScaleRounded(o, ms);
+                float score = HalfDot.LikeGgml(k, qh.AsSpan(j * _headDim, _headDim)) * _scale;
+                float ms = 1f, vs = 1f;
+                if (score > max[j])
+                {
+                    ms = MathF.Exp(max[j] - score);
+                    max[j] = score;
+                    HalfVector.ScaleRounded(Output(t, g * group + j), ms);
+                }
+                else
+                {
+                    vs = MathF.Exp(score - max[j]);
+                }
+                weights[j] = vs;
+                sum[j] = sum[j] * ms + vs;
             }
-            else
-            {
-                vs = MathF.Exp(score - max);
-            }
-            kv.AccumulateVHalf(_layer, s, g * _headDimV, vs, o);
-            sum = sum * ms + vs;
+            kv.ReadV(_layer, s, g * _headDimV, v);
+            for (int j = 0; j < group; j++) HalfVector.FusedAxpyRounded(v, weights[j], Output(t, g * group + j));
         }
-        float inv = sum == 0 ? 0 : 1f / sum;
-        for (int i = 0; i < o.Length; i++) o[i] *= inv;
+        for (int j = 0; j < group; j++)
+        {
+            float inv = sum[j] == 0 ? 0 : 1f / sum[j];
+            var o = Output(t, g * group + j);
+            for (int i = 0; i < o.Length; i++) o[i] *= inv;
+        }
     }
+
+    private Span<float> Output(int t, int h) => _out.AsSpan((t * _nHead + h) * _headDimV, _headDimV);
 }

@@ -46,6 +46,12 @@ public sealed class KvCache
         _v[layer].Write(pos, v);
     }
 
+    /// <summary>dst [len] ← K[layer][pos][offset ..] as floats (exact for F16 and F32 caches).</summary>
+    public void ReadK(int layer, int pos, int offset, Span<float> dst) => _k[layer].Read(pos, offset, dst);
+
+    /// <summary>dst [len] ← V[layer][pos][offset ..] as floats.</summary>
+    public void ReadV(int layer, int pos, int offset, Span<float> dst) => _v[layer].Read(pos, offset, dst);
+
     /// <summary>q [len] · K[layer][pos][offset .. offset+len].</summary>
     public float DotK(int layer, int pos, int offset, ReadOnlySpan<float> q) => _k[layer].Dot(pos, offset, q);
 
@@ -74,6 +80,7 @@ public sealed class KvCache
         public abstract void Write(int pos, ReadOnlySpan<float> row);
         public abstract float Dot(int pos, int offset, ReadOnlySpan<float> q);
         public abstract void Axpy(int pos, int offset, float w, Span<float> acc);
+        public abstract void Read(int pos, int offset, Span<float> dst);
 
         public virtual void AxpyHalf(int pos, int offset, float w, Span<float> acc)
         {
@@ -90,6 +97,7 @@ public sealed class KvCache
             FloatKernels.Dot(_data.AsSpan(pos * width + offset, q.Length), q);
         public override void Axpy(int pos, int offset, float w, Span<float> acc) =>
             FloatKernels.Axpy(w, _data.AsSpan(pos * width + offset, acc.Length), acc);
+        public override void Read(int pos, int offset, Span<float> dst) => _data.AsSpan(pos * width + offset, dst.Length).CopyTo(dst);
     }
 
     private sealed class F16Rows(int rows, int width) : RowStore
@@ -115,6 +123,8 @@ public sealed class KvCache
         {
             HalfVector.FusedAxpyRounded(_data.AsSpan(pos * width + offset, acc.Length), w, acc);
         }
+
+        public override void Read(int pos, int offset, Span<float> dst) => HalfVector.Widen(_data.AsSpan(pos * width + offset, dst.Length), dst);
     }
 
     // Per 32 values: f32 scale (kept as the f16 value ggml would store) + 32 int8.
@@ -148,6 +158,12 @@ public sealed class KvCache
                 sum += part * _d[(pos * width + offset + b) / 32];
             }
             return sum;
+        }
+
+        public override void Read(int pos, int offset, Span<float> dst)
+        {
+            dst.Clear();
+            Axpy(pos, offset, 1f, dst);
         }
 
         public override void Axpy(int pos, int offset, float w, Span<float> acc)

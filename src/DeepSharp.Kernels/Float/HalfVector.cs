@@ -71,6 +71,23 @@ public static class HalfVector
         for (; i < acc.Length; i++) Unsafe.Add(ref pa, i) = (float)(Half)MathF.FusedMultiplyAdd(HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(Unsafe.Add(ref ps, i))), w, Unsafe.Add(ref pa, i));
     }
 
+    /// <summary>acc [n] ← f16(fma(src[i], w, acc[i])) for src already widened from f16 (the same values and steps).</summary>
+    public static void FusedAxpyRounded(ReadOnlySpan<float> src, float w, Span<float> acc)
+    {
+        System.Diagnostics.Debug.Assert(src.Length == acc.Length);
+        ref float ps = ref MemoryMarshal.GetReference(src);
+        ref float pa = ref MemoryMarshal.GetReference(acc);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vw = Vector256.Create(w);
+            for (; i <= acc.Length - 8; i += 8)
+                Round(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref ps, (nuint)i), vw, Vector256.LoadUnsafe(ref pa, (nuint)i)))
+                    .StoreUnsafe(ref pa, (nuint)i);
+        }
+        for (; i < acc.Length; i++) Unsafe.Add(ref pa, i) = (float)(Half)MathF.FusedMultiplyAdd(Unsafe.Add(ref ps, i), w, Unsafe.Add(ref pa, i));
+    }
+
     /// <summary>x [n] ← f16(x[i] · s) (the flash-attention accumulator rescaled when the running maximum moves).</summary>
     public static void ScaleRounded(Span<float> x, float s)
     {
