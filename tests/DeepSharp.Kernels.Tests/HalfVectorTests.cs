@@ -50,6 +50,31 @@ public sealed class HalfVectorTests
             Assert.True(Bits((float)(Half)x[i]) == Bits(y[i]), $"{x[i]:R} (0x{Bits(x[i]):x8}): {(float)(Half)x[i]:R} vs {y[i]:R}");
     }
 
+    [Fact]
+    public void Sixteen_lane_rounding_equals_the_framework_conversion()
+    {
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) return;   // no 512-bit path on this machine
+        var x = RoundingCases();
+        var normal = x.Where(v => Math.Abs(v) is >= 6.103515625e-05f and <= 65504f).ToArray();   // takes the fast path
+        foreach (var values in new[] { x, normal })
+            for (int i = 0; i + 16 <= values.Length; i += 16)
+            {
+                var y = HalfVector.Round(System.Runtime.Intrinsics.Vector512.Create(values.AsSpan(i, 16)));
+                for (int j = 0; j < 16; j++)
+                    Assert.True(Bits((float)(Half)values[i + j]) == Bits(y[j]), $"{values[i + j]:R}: {(float)(Half)values[i + j]:R} vs {y[j]:R}");
+            }
+    }
+
+    [Theory, MemberData(nameof(TestData.Lengths1To256), MemberType = typeof(TestData))]
+    public void Widened_source_axpy_equals_its_scalar_form(int n)
+    {
+        var src = TestData.Random(n, n + 7, 3f).Select(v => (float)(Half)v).ToArray();
+        var acc = TestData.Random(n, n + 8, 2f).Select(v => (float)(Half)v).ToArray();
+        var expected = acc.Select((a, i) => (float)(Half)MathF.FusedMultiplyAdd(src[i], -0.73f, a)).ToArray();
+        HalfVector.FusedAxpyRounded(src, -0.73f, acc);
+        Assert.Equal(expected.Select(Bits), acc.Select(Bits));
+    }
+
     [Theory, MemberData(nameof(TestData.Lengths1To256), MemberType = typeof(TestData))]
     public void Attention_helpers_equal_their_scalar_forms(int n)
     {

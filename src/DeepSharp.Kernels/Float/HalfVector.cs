@@ -44,6 +44,9 @@ public static class HalfVector
         var a = bits & Vector256.Create(~SignMask);
         // Normal f16 range: drop 13 mantissa bits, nearest with ties to even (a carry moves into the exponent).
         var normal = (a + Vector256.Create(0xfffu) + ((a >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1fffu);
+        // Every lane between the smallest normal f16 (2^-14) and the largest (65504): nothing else to decide.
+        if (Vector256.LessThanOrEqualAll(a - Vector256.Create(0x3880_0000u), Vector256.Create(0x477f_e000u - 0x3880_0000u)))
+            return (normal | sign).AsSingle();
         normal = Vector256.ConditionalSelect(Vector256.GreaterThan(normal, Vector256.Create(0x477f_e000u)), Vector256.Create(0x7f80_0000u), normal);
         // Below 2^-14 the f16 step is 2^-24: round the multiple of 2^-24 (exact scalings by powers of two).
         var tiny = (Vector256.Round(a.AsSingle() * Vector256.Create(16777216f)) * Vector256.Create(BitConverter.UInt32BitsToSingle(0x3380_0000))).AsUInt32();
@@ -71,6 +74,19 @@ public static class HalfVector
         for (; i < acc.Length; i++) Unsafe.Add(ref pa, i) = (float)(Half)MathF.FusedMultiplyAdd(HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(Unsafe.Add(ref ps, i))), w, Unsafe.Add(ref pa, i));
     }
 
+    /// <summary>Round on 16 lanes: the normal-range rounding when every lane is normal, else the 8-lane path twice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Round(Vector512<float> x)
+    {
+        var a = x.AsUInt32() & Vector512.Create(~SignMask);
+        if (Vector512.LessThanOrEqualAll(a - Vector512.Create(0x3880_0000u), Vector512.Create(0x477f_e000u - 0x3880_0000u)))
+        {
+            var normal = (a + Vector512.Create(0xfffu) + ((a >> 13) & Vector512<uint>.One)) & Vector512.Create(~0x1fffu);
+            return (normal | (x.AsUInt32() & Vector512.Create(SignMask))).AsSingle();
+        }
+        return Vector512.Create(Round(x.GetLower()), Round(x.GetUpper()));
+    }
+
     /// <summary>acc [n] ← f16(fma(src[i], w, acc[i])) for src already widened from f16 (the same values and steps).</summary>
     public static void FusedAxpyRounded(ReadOnlySpan<float> src, float w, Span<float> acc)
     {
@@ -78,6 +94,13 @@ public static class HalfVector
         ref float ps = ref MemoryMarshal.GetReference(src);
         ref float pa = ref MemoryMarshal.GetReference(acc);
         int i = 0;
+        if (Vector512.IsHardwareAccelerated && Kernels.KernelIsaSelection.Current == Kernels.KernelIsa.Avx512)
+        {
+            var vw = Vector512.Create(w);
+            for (; i <= acc.Length - 16; i += 16)
+                Round(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ps, (nuint)i), vw, Vector512.LoadUnsafe(ref pa, (nuint)i)))
+                    .StoreUnsafe(ref pa, (nuint)i);
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             var vw = Vector256.Create(w);
