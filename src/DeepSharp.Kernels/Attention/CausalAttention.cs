@@ -23,7 +23,7 @@ public sealed class CausalAttention : IParallelJob
     private readonly float[][] _scratchScale;  // [threads][groupSize]: each head's weight of the current value row
     private KvCache? _kv;
     private float[] _q = [], _out = [];
-    private int _layer, _pos0;
+    private int _layer, _pos0, _nTok;
 
     public CausalAttention(WorkerPool pool, int nHead, int nHeadKv, int headDim, int headDimV, int nCtx)
     {
@@ -48,7 +48,7 @@ public sealed class CausalAttention : IParallelJob
     {
         ArgumentNullException.ThrowIfNull(kv);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pos0 + nTok, _scores[0].Length);
-        (_kv, _layer, _q, _pos0, _out) = (kv, layer, q, pos0, output);
+        (_kv, _layer, _q, _pos0, _out, _nTok) = (kv, layer, q, pos0, output, nTok);
         // F16: one item per (token, KV head), whose query heads share each widened key and value row.
         _pool.Run(this, kv.Type == KvType.F16 ? nTok * (_nHead / _groupSize) : nTok * _nHead);
         (_kv, _q, _out) = (null, [], []);
@@ -59,8 +59,9 @@ public sealed class CausalAttention : IParallelJob
         var kv = _kv!;
         if (kv.Type == KvType.F16)
         {
-            int nKv = _nHead / _groupSize;
-            for (int item = start; item < limit; item++) FlashF16(kv, worker, item / nKv, item % nKv);
+            // Last tokens first: they see the most keys, so the pool's later, smaller chunks even out the threads.
+            int nKv = _nHead / _groupSize, nTok = _nTok;
+            for (int item = start; item < limit; item++) FlashF16(kv, worker, nTok - 1 - item / nKv, item % nKv);
             return;
         }
         for (int item = start; item < limit; item++)
