@@ -13,7 +13,10 @@ public sealed class IntegerTilesTests
     {
         var data = new TheoryData<QuantType, int>();
         foreach (int blocks in new[] { 1, 2, 3, 7, 16, 17 })
+        {
             data.Add(QuantType.Q8_0, 32 * blocks);
+            data.Add(QuantType.Q5_0, 32 * blocks);
+        }
         foreach (int blocks in new[] { 1, 2, 3, 6 })
             data.Add(QuantType.Q6_K, 256 * blocks);
         return data;

@@ -93,6 +93,16 @@ internal static class IntegerDotAvx2
     private static readonly Vector256<byte> BitMasks = Vector256.Create(
         (byte)1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
 
+    // A Q5_0 block's 32 values as signed bytes (q − 16): the low nibbles | each bit of qh << 4 (ggml's bytes_from_bits_32).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<byte> Q5_0Values(ref byte blk)
+    {
+        var sixteen = Vector256.Create((byte)0x10);
+        var qh = Avx2.Shuffle(Vector256.Create(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref blk, 2))).AsByte(), BitBytes);
+        var high = Vector256.Equals(qh & BitMasks, BitMasks) & sixteen;
+        return (Nibbles32(ref Unsafe.Add(ref blk, 6)) | high) - sixteen;
+    }
+
     // Q5_0: the 5-bit values unpacked to signed bytes (q − 16), then summed exactly as Q8_0.
     public static float Q5_0(ReadOnlySpan<byte> row, in Int8Row x)
     {

@@ -14,27 +14,30 @@ internal static class IntegerTiles
 
     /// <summary>Whether <paramref name="weight"/> has a tile kernel on <paramref name="isa"/> (vec_dot-summed weights only).</summary>
     public static bool Supports(KernelIsa isa, QuantType weight, bool repacked) =>
-        !repacked && isa >= KernelIsa.Avx2 && weight is QuantType.Q8_0 or QuantType.Q6_K;
+        !repacked && isa >= KernelIsa.Avx2 && weight is QuantType.Q8_0 or QuantType.Q5_0 or QuantType.Q6_K;
 
     /// <summary>y [t·yStride + r0 + k] ← row r0 + k · token t, for k &lt; 4 and t &lt; <paramref name="nTok"/>.</summary>
     public static void Dot(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
     {
         if (w.Type == QuantType.Q6_K) Q6K(w, r0, x, nTok, y, yStride);
-        else Q8_0(w, r0, x, nTok, y, yStride);
+        else if (w.Type == QuantType.Q5_0) Q8_0<TilesQ8_0.Q5_0Block>(w, r0, x, nTok, y, yStride);
+        else Q8_0<TilesQ8_0.Q8_0Block>(w, r0, x, nTok, y, yStride);
     }
 
-    private static void Q8_0(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    // Q8_0 and Q5_0 (whose values unpack to the same signed bytes): 4 rows × 4, 2 or 1 tokens.
+    private static void Q8_0<TBlock>(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+        where TBlock : struct, TilesQ8_0.IBlock
     {
         ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
         nint stride = (nint)w.RowBytes;
         int at = checked((int)r0), t = 0;
         if (KernelIsaSelection.Current == KernelIsa.Avx512)
             for (; t + 3 < nTok; t += 4)
-                TilesQ8_0.Rows4x4(ref row0, stride, x.Row(t), x.Row(t + 1), x.Row(t + 2), x.Row(t + 3), y[(t * yStride + at)..], yStride);
+                TilesQ8_0.Rows4x4<TBlock>(ref row0, stride, x.Row(t), x.Row(t + 1), x.Row(t + 2), x.Row(t + 3), y[(t * yStride + at)..], yStride);
         for (; t + 1 < nTok; t += 2)
-            TilesQ8_0.Rows4x2(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));
+            TilesQ8_0.Rows4x2<TBlock>(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));
         if (t < nTok)
-            TilesQ8_0.Rows4(ref row0, stride, x.Row(t), y.Slice(t * yStride + at, Rows));
+            TilesQ8_0.Rows4<TBlock>(ref row0, stride, x.Row(t), y.Slice(t * yStride + at, Rows));
     }
 
     // Row by row (a Q6_K block is 210 bytes, enough to keep the prefetcher streaming), 4 tokens at a time.

@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepSharp.Kernels.Quantized;
 
 /// <summary>
-/// Q8_0 rows · Q8_0 tokens, several at once (4 rows × 1 or 2 tokens): each activation block load serves four rows
+/// Q8_0 (and Q5_0) rows · Q8_0 tokens, several at once (4 rows × 1 or 2 tokens): each activation block load serves four rows
 /// and each weight block load serves every token of the tile. Every (row, token) pair keeps its own 8 float lanes
 /// and takes its blocks in order with one fused multiply-add each, exactly as <see cref="IntegerDotScalar.Q8_0"/>,
 /// so results are bit-identical; only the exact integer lanes are computed differently.
@@ -18,7 +18,27 @@ namespace DeepSharp.Kernels.Quantized;
 [SkipLocalsInit]
 internal static class TilesQ8_0
 {
-    private const int BlockBytes = 34;
+    /// <summary>A weight block format whose 32 values unpack to signed bytes with one f16 scale first (Q8_0, Q5_0).</summary>
+    internal interface IBlock
+    {
+        static abstract int Bytes { get; }
+        static abstract Vector256<byte> Weights(ref byte blk);
+    }
+
+    internal struct Q8_0Block : IBlock
+    {
+        public static int Bytes => 34;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Weights(ref byte blk) => Vector256.LoadUnsafe(ref blk, 2);
+    }
+
+    // Q5_0: (low nibble | high bit << 4) − 16 as signed bytes, exactly IntegerDotAvx2.Q5_0's unpacking.
+    internal struct Q5_0Block : IBlock
+    {
+        public static int Bytes => 22;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Weights(ref byte blk) => IntegerDotAvx2.Q5_0Values(ref blk);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> NegativeBias(Vector256<sbyte> x) => AvxVnni.IsSupported
@@ -42,7 +62,7 @@ internal static class TilesQ8_0
         Fma.MultiplyAdd(d * s, Avx.ConvertToVector256Single(lanes), acc);
 
     /// <summary>y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x.</summary>
-    public static void Rows4(ref byte row0, nint stride, in Int8Row x, Span<float> y)
+    public static void Rows4<TBlock>(ref byte row0, nint stride, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
@@ -51,15 +71,15 @@ internal static class TilesQ8_0
         int nb = x.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
-            ref byte blk = ref Unsafe.Add(ref row0, b * BlockBytes);
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             float s = Unsafe.Add(ref xd, b);
             PrefetchNextTile(ref blk, stride);
-            var w0 = Vector256.LoadUnsafe(ref blk, 2);
-            var w1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, stride), 2);
-            var w2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, 2 * stride), 2);
-            var w3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, 3 * stride), 2);
+            var w0 = TBlock.Weights(ref blk);
+            var w1 = TBlock.Weights(ref Unsafe.Add(ref blk, stride));
+            var w2 = TBlock.Weights(ref Unsafe.Add(ref blk, 2 * stride));
+            var w3 = TBlock.Weights(ref Unsafe.Add(ref blk, 3 * stride));
             a0 = Step(Lanes(w0 ^ bias, w0, xq, nbias), Scale(ref blk) * s, a0);
             a1 = Step(Lanes(w1 ^ bias, w1, xq, nbias), Scale(ref Unsafe.Add(ref blk, stride)) * s, a1);
             a2 = Step(Lanes(w2 ^ bias, w2, xq, nbias), Scale(ref Unsafe.Add(ref blk, 2 * stride)) * s, a2);
@@ -72,7 +92,8 @@ internal static class TilesQ8_0
     }
 
     /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
-    public static void Rows4x2(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, Span<float> y0, Span<float> y1)
+    public static void Rows4x2<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, Span<float> y0, Span<float> y1)
+        where TBlock : struct, IBlock
     {
         ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants);
         ref sbyte q1 = ref MemoryMarshal.GetReference(x1.Quants);
@@ -84,35 +105,35 @@ internal static class TilesQ8_0
         int nb = x0.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
-            ref byte blk = ref Unsafe.Add(ref row0, b * BlockBytes);
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
             var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
             var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
             var nb0 = NegativeBias(xq0);
             var nb1 = NegativeBias(xq1);
             float s0 = Unsafe.Add(ref xd0, b), s1 = Unsafe.Add(ref xd1, b);
 
-            var w = Vector256.LoadUnsafe(ref blk, 2);
+            var w = TBlock.Weights(ref blk);
             var u = w ^ bias;
             float d = Scale(ref blk);
             a00 = Step(Lanes(u, w, xq0, nb0), d * s0, a00);
             a01 = Step(Lanes(u, w, xq1, nb1), d * s1, a01);
 
             ref byte blk1 = ref Unsafe.Add(ref blk, stride);
-            w = Vector256.LoadUnsafe(ref blk1, 2);
+            w = TBlock.Weights(ref blk1);
             u = w ^ bias;
             d = Scale(ref blk1);
             a10 = Step(Lanes(u, w, xq0, nb0), d * s0, a10);
             a11 = Step(Lanes(u, w, xq1, nb1), d * s1, a11);
 
             ref byte blk2 = ref Unsafe.Add(ref blk, 2 * stride);
-            w = Vector256.LoadUnsafe(ref blk2, 2);
+            w = TBlock.Weights(ref blk2);
             u = w ^ bias;
             d = Scale(ref blk2);
             a20 = Step(Lanes(u, w, xq0, nb0), d * s0, a20);
             a21 = Step(Lanes(u, w, xq1, nb1), d * s1, a21);
 
             ref byte blk3 = ref Unsafe.Add(ref blk, 3 * stride);
-            w = Vector256.LoadUnsafe(ref blk3, 2);
+            w = TBlock.Weights(ref blk3);
             u = w ^ bias;
             d = Scale(ref blk3);
             a30 = Step(Lanes(u, w, xq0, nb0), d * s0, a30);
@@ -132,8 +153,8 @@ internal static class TilesQ8_0
     /// y [t·yStride + k] ← row k · x_t for 4 rows and 4 tokens: 16 accumulators, which AVX-512's 32 vector registers
     /// hold (the JIT uses them for 256-bit code too); the scale products are formed in vector lanes.
     /// </summary>
-    public static void Rows4x4(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3,
-        Span<float> y, int yStride)
+    public static void Rows4x4<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3,
+        Span<float> y, int yStride) where TBlock : struct, IBlock
     {
         ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants);
         ref sbyte q1 = ref MemoryMarshal.GetReference(x1.Quants);
@@ -151,7 +172,7 @@ internal static class TilesQ8_0
         int nb = x0.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
-            ref byte blk = ref Unsafe.Add(ref row0, b * BlockBytes);
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
             var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
             var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
             var xq2 = Vector256.LoadUnsafe(ref q2, (nuint)(32 * b));
@@ -165,7 +186,7 @@ internal static class TilesQ8_0
             var s2 = Vector256.Create(Unsafe.Add(ref xd2, b));
             var s3 = Vector256.Create(Unsafe.Add(ref xd3, b));
             ref byte blk0 = ref blk;
-            var w0 = Vector256.LoadUnsafe(ref blk0, 2);
+            var w0 = TBlock.Weights(ref blk0);
             var u0 = w0 ^ bias;
             var d0 = Vector256.Create(Scale(ref blk0));
             a00 = Step(Lanes(u0, w0, xq0, nb0), d0, s0, a00);
@@ -174,7 +195,7 @@ internal static class TilesQ8_0
             a03 = Step(Lanes(u0, w0, xq3, nb3), d0, s3, a03);
 
             ref byte blk1 = ref Unsafe.Add(ref blk, stride);
-            var w1 = Vector256.LoadUnsafe(ref blk1, 2);
+            var w1 = TBlock.Weights(ref blk1);
             var u1 = w1 ^ bias;
             var d1 = Vector256.Create(Scale(ref blk1));
             a10 = Step(Lanes(u1, w1, xq0, nb0), d1, s0, a10);
@@ -183,7 +204,7 @@ internal static class TilesQ8_0
             a13 = Step(Lanes(u1, w1, xq3, nb3), d1, s3, a13);
 
             ref byte blk2 = ref Unsafe.Add(ref blk, 2 * stride);
-            var w2 = Vector256.LoadUnsafe(ref blk2, 2);
+            var w2 = TBlock.Weights(ref blk2);
             var u2 = w2 ^ bias;
             var d2 = Vector256.Create(Scale(ref blk2));
             a20 = Step(Lanes(u2, w2, xq0, nb0), d2, s0, a20);
@@ -192,7 +213,7 @@ internal static class TilesQ8_0
             a23 = Step(Lanes(u2, w2, xq3, nb3), d2, s3, a23);
 
             ref byte blk3 = ref Unsafe.Add(ref blk, 3 * stride);
-            var w3 = Vector256.LoadUnsafe(ref blk3, 2);
+            var w3 = TBlock.Weights(ref blk3);
             var u3 = w3 ^ bias;
             var d3 = Vector256.Create(Scale(ref blk3));
             a30 = Step(Lanes(u3, w3, xq0, nb0), d3, s0, a30);
