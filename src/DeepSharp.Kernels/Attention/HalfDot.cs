@@ -20,32 +20,10 @@ internal static class HalfDot
     public static float LikeGgml(ReadOnlySpan<Half> k, ReadOnlySpan<float> q)
     {
         if (!Vector256.IsHardwareAccelerated) return LikeGgmlScalar(k, q);
-        int n = k.Length, whole = n - n % Step;
-        double sum = 0;
-        if (whole > 0)
-        {
-            ref Half pk = ref MemoryMarshal.GetReference(k);
-            ref float pq = ref MemoryMarshal.GetReference(q);
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-            for (int i = 0; i < whole; i += Step)
-            {
-                a0 = Fma(ref pk, ref pq, i, a0);
-                a1 = Fma(ref pk, ref pq, i + 8, a1);
-                a2 = Fma(ref pk, ref pq, i + 16, a2);
-                a3 = Fma(ref pk, ref pq, i + 24, a3);
-                a4 = Fma(ref pk, ref pq, i + 32, a4);
-                a5 = Fma(ref pk, ref pq, i + 40, a5);
-                a6 = Fma(ref pk, ref pq, i + 48, a6);
-                a7 = Fma(ref pk, ref pq, i + 56, a7);
-            }
-            // Lanes 0-15 of the four 16-lane accumulators are (a0 a1), (a2 a3), (a4 a5), (a6 a7).
-            var r = ((a1 + a5) + (a3 + a7)) + ((a0 + a4) + (a2 + a6));
-            var h = r.GetUpper() + r.GetLower();
-            float s2 = h[2] + h[0], s3 = h[3] + h[1];
-            sum = s3 + s2;
-        }
-        for (int i = whole; i < n; i++) sum += HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(k[i])) * q[i];
-        return (float)sum;
+        // Widening is exact, so the float-key sum below gives the same bits; keys are head-sized (≤ 1024 here).
+        Span<float> wide = k.Length <= 1024 ? stackalloc float[k.Length] : new float[k.Length];
+        HalfVector.Widen(k, wide);
+        return LikeGgml(wide, q);
     }
 
     /// <summary>
@@ -98,9 +76,6 @@ internal static class HalfDot
     private static Vector256<float> Fma(ref float k, ref float q, int at, Vector256<float> acc) =>
         Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref k, (nuint)at), Vector256.LoadUnsafe(ref q, (nuint)at), acc);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fma(ref Half k, ref float q, int at, Vector256<float> acc) =>
-        Vector256.FusedMultiplyAdd(HalfVector.Load(ref k, (nuint)at), Vector256.LoadUnsafe(ref q, (nuint)at), acc);
 
     /// <summary>The reference: the 64 lanes one by one.</summary>
     internal static float LikeGgmlScalar(ReadOnlySpan<Half> k, ReadOnlySpan<float> q)

@@ -110,15 +110,11 @@ internal static class IntegerDotAvx2
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         var acc = Vector256<float>.Zero;
-        var sixteen = Vector256.Create((byte)0x10);
         for (int b = 0; b < x.Scales.Length; b++)
         {
             ref byte blk = ref Unsafe.Add(ref w, b * 22);
             float d = HalfAt(ref blk, 0) * Unsafe.Add(ref xd, b);
-            var qh = Avx2.Shuffle(Vector256.Create(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref blk, 2))).AsByte(), BitBytes);
-            var high = Vector256.Equals(qh & BitMasks, BitMasks) & sixteen;
-            var wq = ((Nibbles32(ref Unsafe.Add(ref blk, 6)) | high) - sixteen).AsSByte();
-            var lanes = SignedLanes(wq, Vector256.LoadUnsafe(ref q, (nuint)(b * 32)));
+            var lanes = SignedLanes(Q5_0Values(ref blk).AsSByte(), Vector256.LoadUnsafe(ref q, (nuint)(b * 32)));
             acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
         }
         return Reduce(acc);
