@@ -61,17 +61,10 @@ public static class HalfVector
     public static void FusedAxpyRounded(ReadOnlySpan<Half> src, float w, Span<float> acc)
     {
         System.Diagnostics.Debug.Assert(src.Length == acc.Length);
-        ref Half ps = ref MemoryMarshal.GetReference(src);
-        ref float pa = ref MemoryMarshal.GetReference(acc);
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vw = Vector256.Create(w);
-            for (; i <= acc.Length - 8; i += 8)
-                Round(Vector256.FusedMultiplyAdd(Load(ref ps, (nuint)i), vw, Vector256.LoadUnsafe(ref pa, (nuint)i)))
-                    .StoreUnsafe(ref pa, (nuint)i);
-        }
-        for (; i < acc.Length; i++) Unsafe.Add(ref pa, i) = (float)(Half)MathF.FusedMultiplyAdd(HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(Unsafe.Add(ref ps, i))), w, Unsafe.Add(ref pa, i));
+        // Widening is exact, so the float-source form below gives the same bits; rows are head-sized.
+        Span<float> wide = src.Length <= 1024 ? stackalloc float[src.Length] : new float[src.Length];
+        Widen(src, wide);
+        FusedAxpyRounded(wide, w, acc);
     }
 
     /// <summary>Round on 16 lanes: the normal-range rounding when every lane is normal, else the 8-lane path twice.</summary>
