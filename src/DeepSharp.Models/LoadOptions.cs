@@ -14,8 +14,11 @@ public sealed record LoadOptions
     /// <summary>KV cache element type; F16 like llama.cpp by default.</summary>
     public KvType KvType { get; init; } = KvType.F16;
 
-    /// <summary>Tokens per forward pass during prompt processing (each weight row is read once per batch).</summary>
-    public int BatchSize { get; init; } = 32;
+    /// <summary>
+    /// Tokens per forward pass during prompt processing (each weight row is read once per batch). 512 as llama.cpp's
+    /// micro-batch: from 64 rows attention takes the tiled path, and the weights stream once per 512 prompt tokens.
+    /// </summary>
+    public int BatchSize { get; init; } = 512;
 
     public const int DefaultMaxContext = 4096;
 

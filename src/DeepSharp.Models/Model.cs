@@ -2,6 +2,7 @@ using DeepSharp.Gguf;
 using DeepSharp.Kernels.Threading;
 using DeepSharp.Models.Abstractions;
 using DeepSharp.Models.Architectures;
+using DeepSharp.Models.Blocks;
 
 namespace DeepSharp.Models;
 
@@ -57,6 +58,11 @@ public sealed class Model : IDisposable
     public int VocabSize => Network.Spec.NVocab;
     internal WorkerPool Pool => _pool;
     internal Lock ForwardLock { get; } = new();
+    private ForwardState? _forwardState;
+
+    /// <summary>The sessions' forward buffers for micro-batches of <see cref="LoadOptions.BatchSize"/> tokens, made at first use; hold <see cref="ForwardLock"/>.</summary>
+    internal ForwardState SharedForwardState() =>
+        _forwardState ??= new ForwardState(Spec, Math.Min(Options.BatchSize, ContextSize), ContextSize, _pool);
 
     /// <summary>A new session with its own KV cache of <see cref="ContextSize"/> positions.</summary>
     public Session CreateSession()

@@ -4,9 +4,11 @@ using DeepSharp.Models.Blocks;
 namespace DeepSharp.Models;
 
 /// <summary>
-/// One sequence being decoded: a preallocated KV cache and forward buffers. <see cref="Prefill"/> runs tokens in
-/// micro-batches, <see cref="Decode"/> one token; both return the last position's logits as a view of an internal
-/// buffer that stays valid until the next call. Nothing is allocated per token.
+/// One sequence being decoded: a preallocated KV cache and its logits; the forward buffers are the model's, shared by
+/// its sessions (forward passes take turns under the model's lock), so a server's many slots do not each hold buffers
+/// for a whole micro-batch. <see cref="Prefill"/> runs tokens in micro-batches, <see cref="Decode"/> one token; both
+/// return the last position's logits as a view of this session's buffer that stays valid until its next call.
+/// Nothing is allocated per token.
 /// Context full: a call whose tokens would pass <see cref="ContextSize"/> throws <see cref="ContextFullException"/>
 /// before doing anything; callers check <see cref="Remaining"/> to stop cleanly instead.
 /// </summary>
@@ -14,7 +16,7 @@ public sealed class Session : IDisposable
 {
     private readonly Model _model;
     private readonly SequenceCache _cache;
-    private readonly ForwardState _state;
+    private readonly float[] _logits;
     private bool _disposed, _hasLogits;
 
     internal Session(Model model)
@@ -24,7 +26,7 @@ public sealed class Session : IDisposable
         ContextSize = model.ContextSize;
         int maxBatch = Math.Min(model.Options.BatchSize, ContextSize);
         _cache = model.Network.CreateCache(model.Options.KvType, ContextSize, maxBatch, model.Pool);
-        _state = new ForwardState(s, maxBatch, ContextSize, model.Pool);
+        _logits = new float[s.NVocab];
     }
 
     /// <summary>Tokens held in the KV cache; the next token goes to this position.</summary>
@@ -44,7 +46,7 @@ public sealed class Session : IDisposable
     public long KvCacheBytes => _cache.ByteSize;
 
     /// <summary>Logits of the most recent call's last token (empty before the first call or after a rewind).</summary>
-    public ReadOnlySpan<float> Logits => _hasLogits ? _state.Logits : [];
+    public ReadOnlySpan<float> Logits => _hasLogits ? _logits : [];
 
     /// <summary>Appends <paramref name="tokens"/> (any number) and returns the logits after the last one.</summary>
     public ReadOnlySpan<float> Prefill(scoped ReadOnlySpan<int> tokens)
@@ -57,15 +59,17 @@ public sealed class Session : IDisposable
             if ((uint)id >= (uint)nVocab) throw new ArgumentOutOfRangeException(nameof(tokens), id, $"token id outside the vocabulary [0, {nVocab})");
         lock (_model.ForwardLock)
         {
-            for (int done = 0; done < tokens.Length; done += _state.MaxBatch)
+            var state = _model.SharedForwardState();
+            for (int done = 0; done < tokens.Length; done += state.MaxBatch)
             {
-                var batch = tokens.Slice(done, Math.Min(_state.MaxBatch, tokens.Length - done));
-                _model.Network.Forward(batch, Position, _state, _cache);
+                var batch = tokens.Slice(done, Math.Min(state.MaxBatch, tokens.Length - done));
+                _model.Network.Forward(batch, Position, state, _cache);
                 Position += batch.Length;
             }
+            state.Logits.CopyTo(_logits, 0);
         }
         _hasLogits = true;
-        return _state.Logits;
+        return _logits;
     }
 
     /// <summary>Appends one token and returns the logits for the next.</summary>
@@ -87,7 +91,7 @@ public sealed class Session : IDisposable
     /// <summary>Records <paramref name="count"/> tokens appended to this session by a <see cref="BatchDecoder"/> step.</summary>
     internal void AcceptBatched(ReadOnlySpan<float> logits, int count)
     {
-        logits.CopyTo(_state.Logits);
+        logits.CopyTo(_logits);
         Position += count;
         _hasLogits = true;
     }

@@ -94,6 +94,73 @@ public sealed class AttentionTests
             }
     }
 
+    // From 64 query rows an F16 cache takes the tiled f32 path (llama.cpp's tiled flash attention): tiles of 32 tokens
+    // × a KV group's heads over tiles of 64 keys. Each row must equal the one-row reference bit for bit, across
+    // query-tile and key-tile edges, a partial last tile, an odd group and a 40-wide head (a 32 + 8 lane split).
+    [Theory]
+    [InlineData(128, 6, 2, 70, 5)]
+    [InlineData(64, 7, 1, 64, 0)]
+    [InlineData(40, 3, 3, 100, 37)]
+    public void Tiled_f16_attention_equals_its_reference_bit_for_bit(int headDim, int nHead, int nHeadKv, int nTok, int pos0)
+    {
+        var (kv, q, output) = TiledRun(headDim, nHead, nHeadKv, nTok, pos0, seed: 11);
+        var expected = new float[headDim];
+        for (int t = 0; t < nTok; t++)
+            for (int h = 0; h < nHead; h++)
+            {
+                int g = h / (nHead / nHeadKv), at = (t * nHead + h) * headDim;
+                TiledAttentionReference.Row(kv, 1, g, headDim, headDim, q.AsSpan(at, headDim), pos0 + t, expected);
+                for (int i = 0; i < headDim; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(output[at + i]),
+                        $"t={t} h={h} i={i}: reference {expected[i]:R}, tiled {output[at + i]:R}");
+            }
+    }
+
+    [Fact]
+    public void Tiled_f16_attention_matches_naive_double_precision()
+    {
+        const int headDim = 64, nHead = 4, nHeadKv = 2, nTok = 80, pos0 = 50;
+        var (kv, q, output) = TiledRun(headDim, nHead, nHeadKv, nTok, pos0, seed: 21);
+        var k = new float[headDim];
+        var v = new float[headDim];
+        for (int t = 0; t < nTok; t += 7)
+            for (int h = 0; h < nHead; h++)
+            {
+                int g = h / (nHead / nHeadKv), visible = pos0 + t + 1;
+                var scores = new double[visible];
+                for (int s = 0; s < visible; s++)
+                {
+                    kv.ReadK(1, s, g * headDim, k);   // the cached (f16) key: the tiled path keeps queries in f32
+                    double dot = 0;
+                    for (int i = 0; i < headDim; i++) dot += q[(t * nHead + h) * headDim + i] * (double)k[i];
+                    scores[s] = dot / Math.Sqrt(headDim);
+                }
+                double max = scores.Max(), sum = scores.Sum(x => Math.Exp(x - max));
+                var expected = new double[headDim];
+                for (int s = 0; s < visible; s++)
+                {
+                    kv.ReadV(1, s, g * headDim, v);
+                    for (int i = 0; i < headDim; i++) expected[i] += Math.Exp(scores[s] - max) / sum * v[i];
+                }
+                for (int i = 0; i < headDim; i++) Assert.Equal(expected[i], output[(t * nHead + h) * headDim + i], 2e-5);
+            }
+    }
+
+    // Attention of nTok random queries at pos0.. over layer 1 of an F16 cache filled with random keys and values.
+    private static (KvCache Kv, float[] Q, float[] Output) TiledRun(int headDim, int nHead, int nHeadKv, int nTok, int pos0, int seed)
+    {
+        int width = nHeadKv * headDim, n = pos0 + nTok, nCtx = n + 3;
+        var kv = new KvCache(KvType.F16, nLayer: 2, nCtx, width, width, headDim, headDim);
+        var keys = TestData.Random(n * width, seed, 3f);
+        var values = TestData.Random(n * width, seed + 1);
+        for (int p = 0; p < n; p++) kv.Store(1, p, keys.AsSpan(p * width, width), values.AsSpan(p * width, width));
+        var q = TestData.Random(nTok * nHead * headDim, seed + 2, 2f);
+        using var pool = new WorkerPool(2);
+        var output = new float[nTok * nHead * headDim];
+        new CausalAttention(pool, nHead, nHeadKv, headDim, headDim, nCtx).Run(kv, 1, q, nTok, pos0, output);
+        return (kv, q, output);
+    }
+
     [Fact]
     public void Q8_0_cache_rejects_heads_that_are_not_whole_blocks()
     {

@@ -29,7 +29,7 @@ internal static class BenchCommand
         int reps = a.GetInt("reps", 3, 1, 1000);
         if (nPrompt == 0 && nGen == 0) throw new CliException("bench: -p and -n are both 0; nothing to measure");
         var load = ModelArgs.Load(a) with { ContextSize = Math.Max(nPrompt, nGen) };
-        if (a.Has("batch")) load = load with { BatchSize = a.GetInt("batch", 32, 1, 1 << 20) };
+        if (a.Has("batch")) load = load with { BatchSize = a.GetInt("batch", 512, 1, 1 << 20) };
 
         using var model = Model.Load(path, load);
         long rssAfterLoad = ProcessMemory.CurrentRssBytes();

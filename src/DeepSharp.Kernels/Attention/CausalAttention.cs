@@ -7,9 +7,10 @@ namespace DeepSharp.Kernels.Attention;
 /// Causal grouped-query attention over the KV cache for a batch of queries at positions pos0 .. pos0+nTok−1:
 /// out[t, h] = Σ_{s ≤ pos0+t} softmax_s(q[t,h] · K[s, g] / √headDim) · V[s, g], g = h / (nHead / nHeadKv)
 /// (consecutive query heads share a KV head). The batch's own K/V must already be stored. Work items are
-/// (token, head) pairs spread over the pool. With an F16 cache it follows llama.cpp's CPU flash attention
-/// numerics (q rounded to f16, one-pass online softmax, an f16 output accumulator) so near-tied logits break
-/// the same way; otherwise it is the plain two-pass softmax in f32.
+/// (token, head) pairs spread over the pool. With an F16 cache it follows llama.cpp's CPU flash attention: from
+/// <see cref="TiledAttention.MinTokens"/> query rows its tiled path (<see cref="TiledAttention"/>, f32 throughout),
+/// below that its one-row path's numerics (q rounded to f16, one-pass online softmax, an f16 output accumulator) so
+/// near-tied logits break the same way; otherwise it is the plain two-pass softmax in f32.
 /// </summary>
 public sealed class CausalAttention : IParallelJob
 {
@@ -21,9 +22,11 @@ public sealed class CausalAttention : IParallelJob
     private readonly float[][] _kRow, _vRow;   // [threads][headDim], [threads][headDimV]: one cached key/value widened
     private readonly float[][] _max, _sum;     // [threads][groupSize]: each head's running softmax max and sum
     private readonly float[][] _scratchScale;  // [threads][groupSize]: each head's weight of the current value row
+    private readonly TiledAttention _tiled;
     private KvCache? _kv;
     private float[] _q = [], _out = [];
     private int _layer, _pos0, _nTok;
+    private bool _useTiled;
 
     public CausalAttention(WorkerPool pool, int nHead, int nHeadKv, int headDim, int headDimV, int nCtx)
     {
@@ -41,6 +44,7 @@ public sealed class CausalAttention : IParallelJob
             (_kRow[i], _vRow[i], _max[i], _sum[i]) = (new float[headDim], new float[headDimV], new float[_groupSize], new float[_groupSize]);
             _scratchScale[i] = new float[_groupSize];
         }
+        _tiled = new TiledAttention(pool.Threads, nHead, _groupSize, headDim, headDimV);
     }
 
     /// <summary>output [nTok, nHead·headDimV] ← attention of q [nTok, nHead·headDim] over layer <paramref name="layer"/>.</summary>
@@ -49,14 +53,30 @@ public sealed class CausalAttention : IParallelJob
         ArgumentNullException.ThrowIfNull(kv);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pos0 + nTok, _scores[0].Length);
         (_kv, _layer, _q, _pos0, _out, _nTok) = (kv, layer, q, pos0, output, nTok);
-        // F16: one item per (token, KV head), whose query heads share each widened key and value row.
-        _pool.Run(this, kv.Type == KvType.F16 ? nTok * (_nHead / _groupSize) : nTok * _nHead);
+        int nKv = _nHead / _groupSize;
+        _useTiled = kv.Type == KvType.F16 && nTok >= TiledAttention.MinTokens && TiledAttention.Supports(_headDimV);
+        // Tiled: one item per (tile of tokens, KV head). F16: one per (token, KV head), whose query heads share each
+        // widened key and value row.
+        int items = _useTiled ? (nTok + TiledAttention.QTile - 1) / TiledAttention.QTile * nKv
+            : kv.Type == KvType.F16 ? nTok * nKv : nTok * _nHead;
+        _pool.Run(this, items);
         (_kv, _q, _out) = (null, [], []);
     }
 
     public void Execute(int worker, int start, int limit)
     {
         var kv = _kv!;
+        if (_useTiled)
+        {
+            // Last tiles first: they see the most keys, so the pool's later items even out the threads.
+            int nKv = _nHead / _groupSize, tiles = (_nTok + TiledAttention.QTile - 1) / TiledAttention.QTile;
+            for (int item = start; item < limit; item++)
+            {
+                int t0 = (tiles - 1 - item / nKv) * TiledAttention.QTile;
+                _tiled.Run(worker, kv, _layer, _q, _out, _pos0, t0, Math.Min(t0 + TiledAttention.QTile, _nTok), item % nKv);
+            }
+            return;
+        }
         if (kv.Type == KvType.F16)
         {
             // Last tokens first: they see the most keys, so the pool's later, smaller chunks even out the threads.

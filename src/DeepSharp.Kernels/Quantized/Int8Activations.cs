@@ -9,7 +9,11 @@ namespace DeepSharp.Kernels.Quantized;
 /// </summary>
 public sealed class Int8Activations(int maxTokens, int maxCols)
 {
-    private readonly sbyte[] _qs = new sbyte[checked(maxTokens * maxCols)];
+    // Quants start on a cache line (pinned, so the start stays put): every 32-byte load of a row's block then sits
+    // inside one line. A plain array starts anywhere mod 64, and half its loads straddle two lines — a run-to-run
+    // swing of ~25% in the prompt kernels, depending on where the GC happened to put the array.
+    private readonly sbyte[] _qs = GC.AllocateUninitializedArray<sbyte>(checked(maxTokens * maxCols + CacheLine), pinned: true);
+    private int QuantsStart => LineOffset(_qs);
     private readonly float[] _d = new float[checked(maxTokens * maxCols / 32 + maxTokens)];
     private readonly float[] _s = new float[checked(maxTokens * maxCols / 32 + maxTokens)];
     private readonly short[] _bsums = new short[checked(maxTokens * maxCols / 16 + maxTokens)];
@@ -25,7 +29,7 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
             for (int b = 0; b < cols / block; b++)
             {
                 var src = x.AsSpan(t * cols + b * block, block);
-                var q = _qs.AsSpan(t * cols + b * block, block);
+                var q = _qs.AsSpan(QuantsStart + t * cols + b * block, block);
                 int at = t * (cols / 32) + b;
                 if (format == QuantType.Q8_K)
                     _d[at] = Int8Quantizer.Q8K(src, q, _bsums.AsSpan(t * (cols / 16) + b * 16, 16));
@@ -34,11 +38,20 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
             }
     }
 
-    public ReadOnlySpan<sbyte> Quants(int token) => _qs.AsSpan(token * _cols, _cols);
+    public ReadOnlySpan<sbyte> Quants(int token) => _qs.AsSpan(QuantsStart + token * _cols, _cols);
     public ReadOnlySpan<float> Scales(int token) => _d.AsSpan(token * (_cols / 32), _cols / 32);
     public ReadOnlySpan<float> Sums(int token) => _s.AsSpan(token * (_cols / 32), _cols / 32);
     /// <summary>Q8_K only: the sum of each 16 quants.</summary>
     public ReadOnlySpan<short> BlockSums(int token) => _bsums.AsSpan(token * (_cols / 16), _cols / 16);
+
+    private const int CacheLine = 64;
+
+    // Elements to skip so that the array's data begins on a cache line.
+    private static unsafe int LineOffset(sbyte[] pinnedArray)
+    {
+        nint at = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(pinnedArray));
+        return (int)((CacheLine - (at & (CacheLine - 1))) & (CacheLine - 1));
+    }
 
     /// <summary>Token <paramref name="token"/>'s quants, scales and sums together.</summary>
     public Int8Row Row(int token) => new(Quants(token), Scales(token), Sums(token), BlockSums(token));
