@@ -109,7 +109,7 @@ public sealed class AttentionTests
             for (int h = 0; h < nHead; h++)
             {
                 int g = h / (nHead / nHeadKv), at = (t * nHead + h) * headDim;
-                TiledAttentionReference.Row(kv, 1, g, headDim, headDim, q.AsSpan(at, headDim), pos0 + t, expected);
+                TiledAttentionReference.Row(kv, 1, g, headDim, headDim, 1f / MathF.Sqrt(headDim), q.AsSpan(at, headDim), pos0 + t, expected);
                 for (int i = 0; i < headDim; i++)
                     Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(output[at + i]),
                         $"t={t} h={h} i={i}: reference {expected[i]:R}, tiled {output[at + i]:R}");
@@ -143,6 +143,36 @@ public sealed class AttentionTests
                     for (int i = 0; i < headDim; i++) expected[i] += Math.Exp(scores[s] - max) / sum * v[i];
                 }
                 for (int i = 0; i < headDim; i++) Assert.Equal(expected[i], output[(t * nHead + h) * headDim + i], 2e-5);
+            }
+    }
+
+    // MLA: one latent row [latent ; rope key] is every head's key, its latent part every head's value; from 64 query
+    // rows the tiled path runs a tile's tokens × all heads against each widened row, bit for bit the reference.
+    [Fact]
+    public void Tiled_latent_attention_equals_its_reference_bit_for_bit()
+    {
+        const int nHead = 4, rank = 64, rope = 16, nTok = 70, pos0 = 10, width = rank + rope;
+        const float scale = 0.09f;
+        int n = pos0 + nTok;
+        var kv = new LatentKvCache(KvType.F16, nLayer: 2, n, rank, rope);
+        var latents = TestData.Random(n * rank, 31, 2f);
+        var ropeKeys = TestData.Random(n * rope, 32, 2f);
+        for (int p = 0; p < n; p++) kv.Store(1, p, latents.AsSpan(p * rank, rank), ropeKeys.AsSpan(p * rope, rope));
+        var q = TestData.Random(nTok * nHead * width, 33, 2f);
+        using var pool = new WorkerPool(2);
+        var output = new float[nTok * nHead * rank];
+        new LatentAttention(pool, nHead, width, rank, n).Run(kv, 1, q, nTok, pos0, scale, output);
+        var expected = new float[rank];
+        for (int t = 0; t < nTok; t++)
+            for (int h = 0; h < nHead; h++)
+            {
+                TiledAttentionReference.Row(kv, 1, 0, width, rank, scale, q.AsSpan((t * nHead + h) * width, width), pos0 + t, expected);
+                for (int i = 0; i < rank; i++)
+                {
+                    float actual = output[(t * nHead + h) * rank + i];
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual),
+                        $"t={t} h={h} i={i}: reference {expected[i]:R}, tiled {actual:R}");
+                }
             }
     }
 

@@ -73,7 +73,7 @@ public sealed class CausalAttention : IParallelJob
             for (int item = start; item < limit; item++)
             {
                 int t0 = (tiles - 1 - item / nKv) * TiledAttention.QTile;
-                _tiled.Run(worker, kv, _layer, _q, _out, _pos0, t0, Math.Min(t0 + TiledAttention.QTile, _nTok), item % nKv);
+                _tiled.Run(worker, kv, _layer, _q, _out, _scale, _pos0, t0, Math.Min(t0 + TiledAttention.QTile, _nTok), item % nKv);
             }
             return;
         }

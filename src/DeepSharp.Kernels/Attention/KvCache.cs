@@ -11,7 +11,7 @@ public enum KvType { F16, F32, Q8_0 }
 /// Positions are rows; rewinding is just writing over them again. Q8_0 quantizes each row in 32-value blocks
 /// (a head must be a whole number of blocks so heads can be read alone).
 /// </summary>
-public sealed class KvCache
+public sealed class KvCache : IKeyValueRows
 {
     private readonly RowStore[] _k, _v;
 

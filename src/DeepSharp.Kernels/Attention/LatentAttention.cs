@@ -7,42 +7,61 @@ namespace DeepSharp.Kernels.Attention;
 /// Absorbed MLA attention over a <see cref="LatentKvCache"/>: for each query token t and head h, with
 /// q'[t,h] = [W_UKᵀ·q_nope ; q_pe] (Width values) and cache rows c'(s) = [latent(s) ; k_pe(s)],
 /// out[t,h] = Σ_{s ≤ pos0+t} softmax_s(q'[t,h]·c'(s) · scale) · latent(s)   (kvLoraRank values).
-/// One key/value row serves every head (MQA). With an F16 cache it follows llama.cpp's CPU flash attention
-/// numerics like <see cref="CausalAttention"/> (q rounded to f16, online softmax, f16 accumulator).
+/// One key/value row serves every head (MQA). With an F16 cache it follows llama.cpp's CPU flash attention like
+/// <see cref="CausalAttention"/>: from <see cref="TiledAttention.MinTokens"/> query rows the tiled f32 path (a tile's
+/// tokens × all heads against each widened latent row), below that the one-row numerics (q rounded to f16, online
+/// softmax, f16 accumulator).
 /// </summary>
 public sealed class LatentAttention : IParallelJob
 {
     private readonly WorkerPool _pool;
-    private readonly int _nHead;
+    private readonly int _nHead, _kvLoraRank;
     private readonly float[][] _scores;   // [threads][nCtx]
     private readonly float[][] _qHalf;    // [threads][Width]
+    private readonly TiledAttention _tiled;
     private LatentKvCache? _kv;
     private float[] _q = [], _out = [];
-    private int _layer, _pos0;
+    private int _layer, _pos0, _nTok;
     private float _scale;
+    private bool _useTiled;
 
-    public LatentAttention(WorkerPool pool, int nHead, int width, int nCtx)
+    public LatentAttention(WorkerPool pool, int nHead, int width, int kvLoraRank, int nCtx)
     {
         ArgumentNullException.ThrowIfNull(pool);
         (_pool, _nHead) = (pool, nHead);
         _scores = new float[pool.Threads][];
         _qHalf = new float[pool.Threads][];
         for (int i = 0; i < _scores.Length; i++) (_scores[i], _qHalf[i]) = (new float[nCtx], new float[width]);
+        _kvLoraRank = kvLoraRank;
+        _tiled = new TiledAttention(pool.Threads, nHead, group: nHead, width, kvLoraRank);
     }
+
 
     /// <summary>output [nTok, nHead·kvLoraRank] ← attention of q [nTok, nHead·Width] over layer <paramref name="layer"/>.</summary>
     public void Run(LatentKvCache kv, int layer, float[] q, int nTok, int pos0, float scale, float[] output)
     {
         ArgumentNullException.ThrowIfNull(kv);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pos0 + nTok, _scores[0].Length);
-        (_kv, _layer, _q, _pos0, _scale, _out) = (kv, layer, q, pos0, scale, output);
-        _pool.Run(this, nTok * _nHead);
+        (_kv, _layer, _q, _pos0, _scale, _out, _nTok) = (kv, layer, q, pos0, scale, output, nTok);
+        _useTiled = kv.Type == KvType.F16 && nTok >= TiledAttention.MinTokens && TiledAttention.Supports(_kvLoraRank);
+        _pool.Run(this, _useTiled ? (nTok + TiledAttention.QTile - 1) / TiledAttention.QTile : nTok * _nHead);
         (_kv, _q, _out) = (null, [], []);
     }
 
     public void Execute(int worker, int start, int limit)
     {
         var kv = _kv!;
+        if (_useTiled)
+        {
+            // Last tiles first: they see the most positions, so the pool's later items even out the threads.
+            int tiles = (_nTok + TiledAttention.QTile - 1) / TiledAttention.QTile;
+            for (int item = start; item < limit; item++)
+            {
+                int t0 = (tiles - 1 - item) * TiledAttention.QTile;
+                _tiled.Run(worker, kv, _layer, _q, _out, _scale, _pos0, t0, Math.Min(t0 + TiledAttention.QTile, _nTok), g: 0);
+            }
+            return;
+        }
         int width = kv.Width, rank = kv.KvLoraRank;
         for (int item = start; item < limit; item++)
         {

@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Attention;
 /// layer instead of nHead·(keyDim + valueDim). The latent part doubles as the value (llama.cpp keeps V as a view
 /// of K the same way). Rows are F16 (llama.cpp's default) or F32.
 /// </summary>
-public sealed class LatentKvCache
+public sealed class LatentKvCache : IKeyValueRows
 {
     private readonly Half[][]? _half;     // [nLayer][nCtx · Width]
     private readonly float[][]? _single;  // [nLayer][nCtx · Width]
@@ -52,6 +52,16 @@ public sealed class LatentKvCache
 
     /// <summary>The F32 row [Width] of (layer, pos).</summary>
     public ReadOnlySpan<float> FloatRow(int layer, int pos) => _single![layer].AsSpan(pos * Width, Width);
+
+    /// <summary>dst ← row (layer, pos) [offset .. offset + dst.Length] as floats (the key: latent and rope key).</summary>
+    public void ReadK(int layer, int pos, int offset, Span<float> dst)
+    {
+        if (_half is null) FloatRow(layer, pos).Slice(offset, dst.Length).CopyTo(dst);
+        else Float.HalfVector.Widen(HalfRow(layer, pos).Slice(offset, dst.Length), dst);
+    }
+
+    /// <summary>The value is the key's latent part: the same read.</summary>
+    public void ReadV(int layer, int pos, int offset, Span<float> dst) => ReadK(layer, pos, offset, dst);
 
     /// <summary>dst [Width] ← row (layer, pos) as floats.</summary>
     public void ReadRow(int layer, int pos, Span<float> dst)

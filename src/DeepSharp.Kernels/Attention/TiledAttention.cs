@@ -4,12 +4,23 @@ using System.Runtime.Intrinsics;
 
 namespace DeepSharp.Kernels.Attention;
 
+/// <summary>Cached key and value rows read as floats: a GQA <see cref="KvCache"/> or MLA's <see cref="LatentKvCache"/>.</summary>
+internal interface IKeyValueRows
+{
+    /// <summary>dst ← K[layer][pos][offset .. offset + dst.Length] as floats.</summary>
+    void ReadK(int layer, int pos, int offset, Span<float> dst);
+
+    /// <summary>dst ← V[layer][pos][offset .. offset + dst.Length] as floats.</summary>
+    void ReadV(int layer, int pos, int offset, Span<float> dst);
+}
+
 /// <summary>
 /// Causal attention over an F16 cache for many query rows at once, the way llama.cpp's tiled CPU flash attention
 /// (its path from <see cref="MinTokens"/> query rows) computes it: queries in f32, cached keys and values widened to
 /// f32 one tile of <see cref="KvTile"/> positions at a time, the tile's scores by a small matrix product, an online
 /// softmax per tile in f32 and f32 output accumulators. One work item is up to <see cref="QTile"/> tokens × every
-/// query head of one KV group, so each widened key and value row serves QTile·groupSize query rows.
+/// query head of one KV group, so each widened key and value row serves QTile·groupSize query rows (all of a
+/// token's heads for MLA, whose one latent row is every head's key and value).
 /// </summary>
 /// <remarks>
 /// Every score is one fused multiply-add chain over the head dimension in order, every output lane one chain over the
@@ -21,13 +32,11 @@ internal sealed class TiledAttention
     public const int QTile = 32, KvTile = 64, MinTokens = 64;
 
     private readonly int _nHead, _group, _headDim, _headDimV;
-    private readonly float _scale;
     private readonly float[][] _keysT, _values, _scores, _max, _sum;
 
     public TiledAttention(int threads, int nHead, int group, int headDim, int headDimV)
     {
         (_nHead, _group, _headDim, _headDimV) = (nHead, group, headDim, headDimV);
-        _scale = 1f / MathF.Sqrt(headDim);
         int rows = QTile * group;
         (_keysT, _values, _scores) = (new float[threads][], new float[threads][], new float[threads][]);
         (_max, _sum) = (new float[threads][], new float[threads][]);
@@ -41,8 +50,11 @@ internal sealed class TiledAttention
     /// <summary>Whether the tiled path takes these heads (value rows are summed 8 lanes at a time).</summary>
     public static bool Supports(int headDimV) => headDimV % 8 == 0;
 
-    /// <summary>output rows of tokens [t0, t1) × the query heads of KV group g ← their attention over positions ≤ pos0 + t.</summary>
-    public void Run(int worker, KvCache kv, int layer, float[] q, float[] output, int pos0, int t0, int t1, int g)
+    /// <summary>
+    /// output rows of tokens [t0, t1) × the query heads of KV group g ← their attention over positions ≤ pos0 + t,
+    /// scores scaled by <paramref name="scale"/>; q [nTok, nHead·headDim], output [nTok, nHead·headDimV].
+    /// </summary>
+    public void Run(int worker, IKeyValueRows kv, int layer, float[] q, float[] output, float scale, int pos0, int t0, int t1, int g)
     {
         int rows = (t1 - t0) * _group, nKeys = pos0 + t1;
         float[] keysT = _keysT[worker], values = _values[worker], scores = _scores[worker], max = _max[worker], sum = _sum[worker];
@@ -55,7 +67,7 @@ internal sealed class TiledAttention
             LoadKeysTransposed(kv, layer, g, k0, nk, keysT);
             Scores(q, t0, g, rows, keysT, scores);
             for (int r = 0; r < rows; r++)
-                SoftmaxStep(scores.AsSpan(r * KvTile, KvTile), k0, nk, pos0 + t0 + r / _group, ref max[r], ref sum[r], OutputRow(output, t0, g, r), _scale);
+                SoftmaxStep(scores.AsSpan(r * KvTile, KvTile), k0, nk, pos0 + t0 + r / _group, ref max[r], ref sum[r], OutputRow(output, t0, g, r), scale);
             LoadValues(kv, layer, g, k0, nk, values);
             Accumulate(scores, rows, values, nk, output, t0, g);
         }
@@ -110,9 +122,9 @@ internal sealed class TiledAttention
     }
 
     // keysT [d·KvTile + j] ← key k0 + j of group g, zero past nk.
-    private void LoadKeysTransposed(KvCache kv, int layer, int g, int k0, int nk, float[] keysT)
+    private void LoadKeysTransposed(IKeyValueRows kv, int layer, int g, int k0, int nk, float[] keysT)
     {
-        Span<float> row = _headDim <= 512 ? stackalloc float[_headDim] : new float[_headDim];
+        Span<float> row = _headDim <= 1024 ? stackalloc float[_headDim] : new float[_headDim];
         for (int j = 0; j < KvTile; j++)
         {
             if (j < nk) kv.ReadK(layer, k0 + j, g * _headDim, row);
@@ -121,7 +133,7 @@ internal sealed class TiledAttention
         }
     }
 
-    private void LoadValues(KvCache kv, int layer, int g, int k0, int nk, float[] values)
+    private void LoadValues(IKeyValueRows kv, int layer, int g, int k0, int nk, float[] values)
     {
         for (int j = 0; j < nk; j++) kv.ReadV(layer, k0 + j, g * _headDimV, values.AsSpan(j * _headDimV, _headDimV));
     }

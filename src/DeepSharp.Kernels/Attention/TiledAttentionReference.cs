@@ -7,11 +7,11 @@ namespace DeepSharp.Kernels.Attention;
 /// </summary>
 internal static class TiledAttentionReference
 {
-    /// <summary>o [headDimV] ← attention of q [headDim] over positions 0 ..= lastVisible of KV head g.</summary>
-    public static void Row(KvCache kv, int layer, int g, int headDim, int headDimV, ReadOnlySpan<float> q, int lastVisible, Span<float> o)
+    /// <summary>o [headDimV] ← attention of q [headDim] over positions 0 ..= lastVisible of KV head g, scores scaled by <paramref name="scale"/>.</summary>
+    public static void Row(IKeyValueRows kv, int layer, int g, int headDim, int headDimV, float scale, ReadOnlySpan<float> q, int lastVisible, Span<float> o)
     {
         const int tile = TiledAttention.KvTile;
-        float scale = 1f / MathF.Sqrt(headDim), max = float.NegativeInfinity, sum = 0;
+        float max = float.NegativeInfinity, sum = 0;
         var k = new float[headDim];
         var v = new float[headDimV];
         var s = new float[tile];

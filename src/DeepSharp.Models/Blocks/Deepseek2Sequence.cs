@@ -16,7 +16,7 @@ public sealed class Deepseek2Sequence : SequenceCache
         ArgumentNullException.ThrowIfNull(p);
         int b = maxBatch, k = p.Routing.NExpertUsed, ffWidth = Math.Max(p.NFfExp, p.NFfExp * p.NExpertShared);
         Kv = new LatentKvCache(type, s.NLayer, nCtx, p.KvLoraRank, p.QkRope);
-        Attention = new LatentAttention(pool, s.NHead, Kv.Width, nCtx);
+        Attention = new LatentAttention(pool, s.NHead, Kv.Width, p.KvLoraRank, nCtx);
         QFull = new float[b * s.NHead * p.QkHead];
         QLora = new float[b * p.QLoraRank];
         QLoraNormed = new float[b * p.QLoraRank];
