@@ -47,8 +47,7 @@ internal static class IntegerTiles
         bool wide = KernelIsaSelection.Current == KernelIsa.Avx512;
         for (int k = 0; k < Rows; k++)
         {
-            var bytes = w.Row(r0 + k);
-            ref byte row = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bytes);
+            ref byte row = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0 + k));
             int at = checked((int)r0) + k, t = 0;
             for (; t + 3 < nTok; t += 4)
             {
@@ -56,7 +55,7 @@ internal static class IntegerTiles
                 else TilesQ6K.RowX4(ref row, x.Row(t), x.Row(t + 1), x.Row(t + 2), x.Row(t + 3), y[(t * yStride + at)..], yStride);
             }
             for (; t < nTok; t++)
-                y[t * yStride + at] = wide ? IntegerDotAvx512.Q6K(bytes, x.Row(t)) : TilesQ6K.Row(ref row, x.Row(t));
+                y[t * yStride + at] = TilesQ6K.Row(ref row, x.Row(t));   // one token: the 512-bit unpacking does not pay
         }
     }
 }

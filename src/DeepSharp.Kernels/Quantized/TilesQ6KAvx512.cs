@@ -8,7 +8,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// <summary>
 /// <see cref="TilesQ6K.RowX4"/> on 512-bit vectors: a block's 256 six-bit values are unpacked once into four
 /// 64-value vectors with their scale vectors, and each of the 4 tokens then takes four 64-value multiply-adds
-/// (<see cref="IntegerDotAvx512.Q6K"/>'s integer steps) instead of eight 32-value ones. The 8 int32 lanes per block
+/// (maddubs then madd with the scales) instead of eight 32-value ones. The 8 int32 lanes per block
 /// are the same exact sums, and each token's float steps are those of the scalar reference: bit-identical.
 /// </summary>
 [SkipLocalsInit]
