@@ -89,4 +89,25 @@ public sealed class FloatKernelsTests
         AssertClose(expected, y.AsSpan(0, n), 1e-5f);
         AssertGuardIntact(y, n);
     }
+
+    // The 8-lane SiLU must take ggml's exp steps exactly as the lane-by-lane reference: random gates over the whole
+    // range where exp neither saturates nor vanishes, its edges (|n| near 192, subnormal results), ±∞ and NaN.
+    [Fact]
+    public void Vector_swiglu_equals_the_lane_by_lane_reference_bit_for_bit()
+    {
+        var rng = new Random(17);
+        var gate = new float[4096 + 13];
+        for (int i = 0; i < gate.Length; i++) gate[i] = (float)((rng.NextDouble() * 2 - 1) * Math.Pow(2, rng.Next(-20, 8)));
+        float[] special = [0f, -0f, 1e-30f, -1e-30f, 87.3f, -87.3f, 88.8f, -88.8f, 103.9f, -103.9f, 133f, -133f, 134f, -134f,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, float.MinValue, float.Epsilon];
+        special.CopyTo(gate, 40);
+        var up = TestData.Random(gate.Length, 18, 3f);
+        var expected = (float[])gate.Clone();
+        Float.GgmlSilu.SwiGluRowScalar(expected, up);
+        var actual = (float[])gate.Clone();
+        Float.GgmlSilu.SwiGluRow(actual, up);
+        for (int i = 0; i < gate.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]) || (float.IsNaN(expected[i]) && float.IsNaN(actual[i])),
+                $"gate {gate[i]:R}: reference {expected[i]:R}, vector {actual[i]:R}");
+    }
 }

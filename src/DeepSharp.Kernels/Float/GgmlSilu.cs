@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace DeepSharp.Kernels.Float;
 
 /// <summary>
@@ -38,8 +42,54 @@ internal static class GgmlSilu
         return MathF.ScaleB(j, (int)n);
     }
 
-    /// <summary>gate [n] ← silu(gate) ⊙ up for one row, lane by lane as ggml does it.</summary>
+    /// <summary>
+    /// <see cref="VectorExp(float)"/> on 8 lanes, the same steps lane by lane; j·2^n is formed as j·2^⌊n/2⌋·2^(n−⌊n/2⌋),
+    /// both factors normal floats for |n| ≤ 192, so only the last product rounds, as a correctly rounded scaling does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> VectorExp(Vector256<float> x)
+    {
+        var shifter = Vector256.Create(Shifter);
+        var n = Vector256.FusedMultiplyAdd(x, Vector256.Create(Log2E), shifter) - shifter;
+        var minusN = Vector256<float>.Zero - n;
+        var b = Vector256.FusedMultiplyAdd(minusN, Vector256.Create(Ln2Lo), Vector256.FusedMultiplyAdd(minusN, Vector256.Create(Ln2Hi), x));
+        var u = b * b;
+        var j = Vector256.FusedMultiplyAdd(
+            Vector256.FusedMultiplyAdd(Vector256.FusedMultiplyAdd(Vector256.Create(C5), b, Vector256.Create(C4)), u,
+                Vector256.FusedMultiplyAdd(Vector256.Create(C3), b, Vector256.Create(C2))),
+            u,
+            Vector256.FusedMultiplyAdd(Vector256.Create(C1), b, Vector256<float>.One));
+        var k = Vector256.ConvertToInt32(n);
+        var k1 = k >> 1;
+        var scaled = j * PowerOfTwo(k1) * PowerOfTwo(k - k1);
+        var outside = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(n, Vector256<float>.Zero), Vector256<float>.Zero, Vector256.Create(float.PositiveInfinity));
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Abs(n), Vector256.Create(192f)), outside, scaled);
+    }
+
+    // 2^k for integer lanes −126 ≤ k ≤ 127.
+    private static Vector256<float> PowerOfTwo(Vector256<int> k) => ((k + Vector256.Create(127)) << 23).AsSingle();
+
+    /// <summary>gate [n] ← silu(gate) ⊙ up for one row as ggml does it, 8 lanes at a time (bit for bit <see cref="SwiGluRowScalar"/>).</summary>
     public static void SwiGluRow(Span<float> gate, ReadOnlySpan<float> up)
+    {
+        int whole = gate.Length - gate.Length % VectorWidth, i = 0;
+        ref float g = ref MemoryMarshal.GetReference(gate);
+        ref float w = ref MemoryMarshal.GetReference(up);
+        for (; i < whole; i += 8)
+        {
+            var x = Vector256.LoadUnsafe(ref g, (nuint)i);
+            var e = VectorExp(Vector256<float>.Zero - x);
+            (x / (Vector256<float>.One + e) * Vector256.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref g, (nuint)i);
+        }
+        for (; i < gate.Length; i++)
+        {
+            float v = gate[i];
+            gate[i] = v / (1f + MathF.Exp(-v)) * up[i];
+        }
+    }
+
+    /// <summary>The reference: gate [n] ← silu(gate) ⊙ up for one row, lane by lane as ggml does it.</summary>
+    public static void SwiGluRowScalar(Span<float> gate, ReadOnlySpan<float> up)
     {
         int whole = gate.Length - gate.Length % VectorWidth, i = 0;
         for (; i < whole; i++)

@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Attention;
+using DeepSharp.Kernels.Float;
 using DeepSharp.Kernels.Quantized;
 using DeepSharp.Kernels.Threading;
 using DeepSharp.Models.Abstractions;
@@ -32,6 +33,7 @@ public sealed class ForwardState
         Logits = new float[s.NVocab];
         int maxCols = Math.Max(Math.Max(s.NEmbd, s.NFf), attWidth);
         MatMul = new MatMul(pool, maxCols, maxBatch);
+        SwiGlu = new SwiGluJob(pool);
         Attention = new CausalAttention(pool, s.NHead, s.NHeadKv, s.HeadDim, s.HeadDimV, nCtx);
     }
 
@@ -49,5 +51,6 @@ public sealed class ForwardState
     public float[] RopeSin { get; }  // [B, nRot/2]
     public float[] Logits { get; }   // [nVocab] of the batch's last token
     public MatMul MatMul { get; }
+    public SwiGluJob SwiGlu { get; }
     public CausalAttention Attention { get; }
 }

@@ -67,7 +67,7 @@ public sealed class MoeFfn
         {
             int rows = GatherRowsOf(e, st, seq, nTok, k, n);
             if (rows == 0) continue;                                                  // expert e untouched
-            RunSwiGlu(st.MatMul, Gate[e], Up[e], Down[e], seq.ExpertIn, rows, seq, seq.ExpertOut);
+            RunSwiGlu(st, Gate[e], Up[e], Down[e], seq.ExpertIn, rows, seq, seq.ExpertOut);
             for (int j = 0; j < rows; j++)
                 FloatKernels.Axpy(seq.ExpertRowWeights[j], seq.ExpertOut.AsSpan(j * n, n), sum.Slice(seq.ExpertRows[j] * n, n));
         }
@@ -75,7 +75,7 @@ public sealed class MoeFfn
         if (Shared is null) sum.CopyTo(y);
         else
         {
-            RunSwiGlu(st.MatMul, Shared.Gate, Shared.Up, Shared.Down, st.Xb, nTok, seq, st.Xb2);
+            RunSwiGlu(st, Shared.Gate, Shared.Up, Shared.Down, st.Xb, nTok, seq, st.Xb2);
             FloatKernels.Add(sum, y);
         }
     }
@@ -97,12 +97,12 @@ public sealed class MoeFfn
     }
 
     // y [rows, nEmbd] ← down · (SiLU(gate · x) ⊙ (up · x)) for x [rows, nEmbd].
-    private static void RunSwiGlu(MatMul mm, QTensor gate, QTensor up, QTensor down, float[] x, int rows, Deepseek2Sequence seq, float[] y)
+    private static void RunSwiGlu(ForwardState st, QTensor gate, QTensor up, QTensor down, float[] x, int rows, Deepseek2Sequence seq, float[] y)
     {
         int width = (int)gate.Rows;
-        mm.Run(gate, x, rows, seq.ExpertGate);
-        mm.Run(up, x, rows, seq.ExpertUp);
-        FloatKernels.SwiGlu(seq.ExpertGate.AsSpan(0, rows * width), seq.ExpertUp.AsSpan(0, rows * width), width);
-        mm.Run(down, seq.ExpertGate, rows, y);
+        st.MatMul.Run(gate, x, rows, seq.ExpertGate);
+        st.MatMul.Run(up, x, rows, seq.ExpertUp);
+        st.SwiGlu.Run(seq.ExpertGate, seq.ExpertUp, rows, width);
+        st.MatMul.Run(down, seq.ExpertGate, rows, y);
     }
 }

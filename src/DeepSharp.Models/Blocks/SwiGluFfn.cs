@@ -1,4 +1,3 @@
-using DeepSharp.Kernels.Float;
 using DeepSharp.Kernels.Quantized;
 using DeepSharp.Models.Abstractions;
 
@@ -30,7 +29,7 @@ public sealed class SwiGluFfn
         int nFf = (int)Gate.Rows;
         st.MatMul.Run(Gate, st.Xb, nTok, st.Gate);
         st.MatMul.Run(Up, st.Xb, nTok, st.Up);
-        FloatKernels.SwiGlu(st.Gate.AsSpan(0, nTok * nFf), st.Up.AsSpan(0, nTok * nFf), nFf);
+        st.SwiGlu.Run(st.Gate, st.Up, nTok, nFf);
         st.MatMul.Run(Down, st.Gate, nTok, st.Xb2);
     }
 }

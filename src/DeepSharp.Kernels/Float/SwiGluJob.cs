@@ -1,0 +1,28 @@
+using DeepSharp.Kernels.Threading;
+
+namespace DeepSharp.Kernels.Float;
+
+/// <summary>
+/// <see cref="FloatKernels.SwiGlu"/> over a batch of rows, the rows spread over the worker pool (at 512 prompt tokens
+/// the gate is millions of values: on one thread it kept the other waiting). One instance per forward state.
+/// </summary>
+public sealed class SwiGluJob(WorkerPool pool) : IParallelJob
+{
+    private float[] _gate = [], _up = [];
+    private int _width;
+
+    /// <summary>gate [rows, width] ← silu(gate) ⊙ up, row by row.</summary>
+    public void Run(float[] gate, float[] up, int rows, int width)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        (_gate, _up, _width) = (gate, up, width);
+        pool.Run(this, rows);
+        (_gate, _up) = ([], []);
+    }
+
+    public void Execute(int worker, int start, int limit)
+    {
+        for (int r = start; r < limit; r++)
+            GgmlSilu.SwiGluRow(_gate.AsSpan(r * _width, _width), _up.AsSpan(r * _width, _width));
+    }
+}
