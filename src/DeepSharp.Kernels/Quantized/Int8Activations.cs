@@ -20,15 +20,22 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
     private int _cols;
 
     /// <summary>Quantizes the first <paramref name="nTok"/> rows of x [nTok, cols] to <paramref name="format"/>.</summary>
-    public void Quantize(QuantType format, float[] x, int nTok, int cols)
+    public void Quantize(QuantType format, float[] x, int nTok, int cols) => Quantize(format, x, nTok, cols, cols);
+
+    /// <summary>Whether <paramref name="rows"/> rows of <paramref name="cols"/> values fit.</summary>
+    public bool Fits(int rows, int cols) => (long)rows * cols <= _qs.Length - CacheLine;
+
+    /// <summary>Quantizes <paramref name="rows"/> rows of <paramref name="cols"/> values, row i at x[i·xStride ..].</summary>
+    public void Quantize(QuantType format, float[] x, int rows, int cols, int xStride)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (!Fits(rows, cols)) throw new ArgumentOutOfRangeException(nameof(rows), $"{rows} rows of {cols} do not fit");
         _cols = cols;
         int block = format == QuantType.Q8_K ? 256 : 32;
-        for (int t = 0; t < nTok; t++)
+        for (int t = 0; t < rows; t++)
             for (int b = 0; b < cols / block; b++)
             {
-                var src = x.AsSpan(t * cols + b * block, block);
+                var src = x.AsSpan(t * xStride + b * block, block);
                 var q = _qs.AsSpan(QuantsStart + t * cols + b * block, block);
                 int at = t * (cols / 32) + b;
                 if (format == QuantType.Q8_K)

@@ -17,7 +17,11 @@ internal static class IntegerTiles
         !repacked && isa >= KernelIsa.Avx2 && weight is QuantType.Q8_0 or QuantType.Q5_0 or QuantType.Q6_K;
 
     /// <summary>y [t·yStride + r0 + k] ← row r0 + k · token t, for k &lt; 4 and t &lt; <paramref name="nTok"/>.</summary>
-    public static void Dot(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    public static void Dot(QTensor w, long r0, Int8Activations act, int nTok, Span<float> y, int yStride) =>
+        Dot(w, r0, new TokenRows(act, 0, 1), nTok, y, yStride);
+
+    /// <summary>The same with token t's activations in row first + t·step of <paramref name="x"/> (per-head products).</summary>
+    public static void Dot(QTensor w, long r0, TokenRows x, int nTok, Span<float> y, int yStride)
     {
         if (w.Type == QuantType.Q6_K) Q6K(w, r0, x, nTok, y, yStride);
         else if (w.Type == QuantType.Q5_0) Q8_0<TilesQ8_0.Q5_0Block>(w, r0, x, nTok, y, yStride);
@@ -25,7 +29,7 @@ internal static class IntegerTiles
     }
 
     // Q8_0 and Q5_0 (whose values unpack to the same signed bytes): 4 rows × 4, 2 or 1 tokens.
-    private static void Q8_0<TBlock>(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    private static void Q8_0<TBlock>(QTensor w, long r0, TokenRows x, int nTok, Span<float> y, int yStride)
         where TBlock : struct, TilesQ8_0.IBlock
     {
         ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
@@ -42,7 +46,7 @@ internal static class IntegerTiles
 
     // Row by row (a Q6_K block is 210 bytes, enough to keep the prefetcher streaming), 4 tokens at a time; AVX-512
     // unpacks each block into 64-value vectors, a quarter of the multiply-adds per token.
-    private static void Q6K(QTensor w, long r0, Int8Activations x, int nTok, Span<float> y, int yStride)
+    private static void Q6K(QTensor w, long r0, TokenRows x, int nTok, Span<float> y, int yStride)
     {
         bool wide = KernelIsaSelection.Current == KernelIsa.Avx512;
         for (int k = 0; k < Rows; k++)
@@ -58,4 +62,10 @@ internal static class IntegerTiles
                 y[t * yStride + at] = TilesQ6K.Row(ref row, x.Row(t));   // one token: the 512-bit unpacking does not pay
         }
     }
+}
+
+/// <summary>Token t's quantized activations: row first + t·step of an <see cref="Int8Activations"/>.</summary>
+internal readonly struct TokenRows(Int8Activations act, int first, int step)
+{
+    public Int8Row Row(int t) => act.Row(first + t * step);
 }

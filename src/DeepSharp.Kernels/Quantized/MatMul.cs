@@ -22,6 +22,8 @@ public sealed class MatMul : IParallelJob
     private float[] _x = [], _y = [];
     private int _nTok, _rows;
     private bool _rows8;            // items are groups of 8 rows (IntegerDotRows8)
+    private QTensor[] _heads = [];  // per-head products: items are (head, tile of rows)
+    private int _headStride, _tilesPerHead;
 
     public MatMul(WorkerPool pool, int maxCols, int maxTokens)
     {
@@ -58,9 +60,38 @@ public sealed class MatMul : IParallelJob
         (_w, _x, _y) = (null, [], []);
     }
 
+    /// <summary>
+    /// Per-head products in one dispatch: for every head h and token t, y row (t·nHeads + h) (stride
+    /// <paramref name="yStride"/>) ← w[h] · the first w[h].Cols values of x row (t·nHeads + h) (stride
+    /// <paramref name="xStride"/>). Deepseek2's absorbed attention maps each head through its own small matrix; with
+    /// the activations quantized once and the heads' row tiles spread over the pool in one run, a decode step pays
+    /// one dispatch instead of nHeads. Returns false, having done nothing, where the weights take another path
+    /// (float or repacked weights, heads of different shapes, activations that do not fit).
+    /// </summary>
+    public bool TryRunPerHead(QTensor[] w, float[] x, int xStride, int nTok, float[] y, int yStride)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        var w0 = w[0];
+        int nH = w.Length, cols = w0.Cols;
+        if (!IntegerDot.Supports(w0.Type) || w0.LlamaRepacked || nTok > _maxTokens || !_int8.Fits(nTok * nH, cols)) return false;
+        foreach (var h in w)
+            if (h.Type != w0.Type || h.Cols != cols || h.Rows != w0.Rows || h.LlamaRepacked) return false;
+        _int8.Quantize(ActivationRounding.PartnerOf(w0.Type), x, nTok * nH, cols, xStride);
+        (_heads, _y, _nTok, _rows, _headStride) = (w, y, nTok, checked((int)w0.Rows), yStride);
+        _tilesPerHead = (_rows + RowTile - 1) / RowTile;
+        _pool.Run(this, nH * _tilesPerHead);
+        (_heads, _y) = ([], []);
+        return true;
+    }
+
     /// <summary>Rows [start, limit): decode each once, dot it with all tokens.</summary>
     public void Execute(int worker, int start, int limit)
     {
+        if (_heads.Length > 0)
+        {
+            HeadTiles(start, limit);
+            return;
+        }
         var w = _w!;
         int cols = w.Cols;
         var row = _rowScratch[worker].AsSpan(0, cols);
@@ -107,6 +138,29 @@ public sealed class MatMul : IParallelJob
                 for (int r = r0; r < r1; r++)
                     y[r] = repacked ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), xt) : IntegerDot.Dot(isa, w.Type, w.Row(r), xt);
             }
+        }
+    }
+
+    // Items [start, limit) of (head, 4-row tile): token t of head h reads activation row t·nH + h and writes y row
+    // t·nH + h, so each head is an ordinary product over strided token rows.
+    private void HeadTiles(int start, int limit)
+    {
+        var isa = KernelIsaSelection.Current;
+        int nH = _heads.Length, stride = nH * _headStride;
+        for (int item = start; item < limit; item++)
+        {
+            int h = item / _tilesPerHead, r0 = item % _tilesPerHead * RowTile, r1 = Math.Min(r0 + RowTile, _rows);
+            var w = _heads[h];
+            var x = new TokenRows(_int8, h, nH);
+            var y = _y.AsSpan(h * _headStride);
+            if (r1 - r0 == IntegerTiles.Rows && IntegerTiles.Supports(isa, w.Type, repacked: false))
+            {
+                IntegerTiles.Dot(w, r0, x, _nTok, y, stride);
+                continue;
+            }
+            for (int t = 0; t < _nTok; t++)
+                for (int r = r0; r < r1; r++)
+                    y[t * stride + r] = IntegerDot.Dot(isa, w.Type, w.Row(r), x.Row(t));
         }
     }
 

@@ -181,6 +181,13 @@ public sealed class MlaAttention
     private void AbsorbQueries(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Sequence seq, int nTok)
     {
         int nH = s.NHead, width = p.KvLoraRank + p.QkRope;
+        if (st.MatMul.TryRunPerHead(UkT, seq.QFull, p.QkHead, nTok, st.Q, width))
+        {
+            for (int t = 0; t < nTok; t++)
+                for (int h = 0; h < nH; h++)
+                    seq.QFull.AsSpan((t * nH + h) * p.QkHead + p.QkNope, p.QkRope).CopyTo(st.Q.AsSpan((t * nH + h) * width + p.KvLoraRank, p.QkRope));
+            return;
+        }
         for (int h = 0; h < nH; h++)
         {
             for (int t = 0; t < nTok; t++)
@@ -199,6 +206,7 @@ public sealed class MlaAttention
     private static void PerHead(ForwardState st, Deepseek2Sequence seq, QTensor[] weights, float[] input, int nH, int inWidth,
         float[] output, int outWidth, int nTok)
     {
+        if (st.MatMul.TryRunPerHead(weights, input, inWidth, nTok, output, outWidth)) return;
         for (int h = 0; h < nH; h++)
         {
             for (int t = 0; t < nTok; t++)
