@@ -28,11 +28,23 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
     /// <summary>Quantizes <paramref name="rows"/> rows of <paramref name="cols"/> values, row i at x[i·xStride ..].</summary>
     public void Quantize(QuantType format, float[] x, int rows, int cols, int xStride)
     {
-        ArgumentNullException.ThrowIfNull(x);
+        Begin(rows, cols);
+        QuantizeRows(format, x, 0, rows, xStride);
+    }
+
+    /// <summary>Sizes the next <see cref="QuantizeRows"/> calls: <paramref name="rows"/> rows of <paramref name="cols"/> values.</summary>
+    public void Begin(int rows, int cols)
+    {
         if (!Fits(rows, cols)) throw new ArgumentOutOfRangeException(nameof(rows), $"{rows} rows of {cols} do not fit");
         _cols = cols;
-        int block = format == QuantType.Q8_K ? 256 : 32;
-        for (int t = 0; t < rows; t++)
+    }
+
+    /// <summary>Rows [r0, r1) of the product <see cref="Begin"/> sized (threads may take disjoint ranges).</summary>
+    public void QuantizeRows(QuantType format, float[] x, int r0, int r1, int xStride)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        int cols = _cols, block = format == QuantType.Q8_K ? 256 : 32;
+        for (int t = r0; t < r1; t++)
             for (int b = 0; b < cols / block; b++)
             {
                 var src = x.AsSpan(t * xStride + b * block, block);

@@ -17,6 +17,7 @@ public sealed class MatMul : IParallelJob
     private readonly float[] _rounded;        // [maxTokens * maxCols]: X rounded to the weight's activation format
     private readonly Int8Activations _int8;   // X quantized for the weight types llama.cpp dots in integers
     private readonly PackedActivations _packedSums;   // the block sums the 8-row packed kernels read
+    private readonly QuantizeJob _quantize;
     private readonly int _maxCols, _maxTokens;
     private QTensor? _w;
     private float[] _x = [], _y = [];
@@ -36,6 +37,32 @@ public sealed class MatMul : IParallelJob
         _rounded = new float[checked(maxTokens * maxCols)];
         _int8 = new Int8Activations(maxTokens, maxCols);
         _packedSums = new PackedActivations(maxTokens, maxCols);
+        _quantize = new QuantizeJob(pool, _int8);
+    }
+
+    // A prompt batch's activations quantized by token rows over the pool (a 512 × 8960 input on one thread kept the
+    // other waiting); a few tokens are not worth a dispatch.
+    private sealed class QuantizeJob(WorkerPool pool, Int8Activations act) : IParallelJob
+    {
+        private const int MinTokens = 16;
+        private QuantType _format;
+        private float[] _x = [];
+        private int _cols;
+
+        public void Run(QuantType format, float[] x, int nTok, int cols)
+        {
+            act.Begin(nTok, cols);
+            if (nTok < MinTokens)
+            {
+                act.QuantizeRows(format, x, 0, nTok, cols);
+                return;
+            }
+            (_format, _x, _cols) = (format, x, cols);
+            pool.Run(this, nTok);
+            _x = [];
+        }
+
+        public void Execute(int worker, int start, int limit) => act.QuantizeRows(_format, _x, start, limit, _cols);
     }
 
     /// <summary>y [nTok, w.Rows] ← x [nTok, w.Cols] · wᵀ (activations rounded as llama.cpp rounds them).</summary>
@@ -49,7 +76,7 @@ public sealed class MatMul : IParallelJob
         var partner = ActivationRounding.PartnerOf(w.Type);
         bool rounded = false;
         if (IntegerDot.Supports(w.Type))
-            _int8.Quantize(partner, x, nTok, cols);
+            _quantize.Run(partner, x, nTok, cols);
         else
             for (int t = 0; t < nTok; t++)
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
