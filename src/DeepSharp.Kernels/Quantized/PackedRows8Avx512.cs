@@ -31,6 +31,11 @@ internal static unsafe class PackedRows8Avx512
             Q4KFourTokens(p, g0, g1, x, y, yStride);
             return;
         }
+        if (x.Tokens == 1)
+        {
+            Q4KOneToken(p, g0, g1, x, y);
+            return;
+        }
         int nT = x.Tokens;
         var m4 = Vector512.Create((byte)0x0F);
         var sumi = stackalloc Vector512<int>[PackedRows8.TileTokens];
@@ -163,6 +168,44 @@ internal static unsafe class PackedRows8Avx512
             (a1 - n1).Store(y + yStride + 8 * g);
             (a2 - n2).Store(y + 2 * yStride + 8 * g);
             (a3 - n3).Store(y + 3 * yStride + 8 * g);
+        }
+    }
+
+    // Decode's one token with every sum in a register (the general loop above keeps them in stack arrays); the float
+    // steps are the loop's.
+    private static void Q4KOneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        var (scalesLo, scalesHi) = (ScalesLo, ScalesHi);
+        sbyte* x0 = x.Q(0);
+        int* s0 = x.S(0);
+        float* d0 = (float*)x.Scales[0];
+        for (int g = g0; g < g1; g++)
+        {
+            Vector256<float> a0 = default, n0 = default;
+            for (int b = 0; b < p.Blocks; b++)
+            {
+                byte* blk = p.Block(g, b);
+                Vector512<int> i0 = default;
+                for (int c = 0; c < 4; c++)
+                {
+                    byte* q = blk + Rows8Pack.Q4KQuantsOffset + 256 * c;
+                    var v0 = Vector512.Load(q);
+                    var v1 = Vector512.Load(q + 64);
+                    var v2 = Vector512.Load(q + 128);
+                    var v3 = Vector512.Load(q + 192);
+                    var n = new Nibbles(
+                        v0 & m4, v1 & m4, v2 & m4, v3 & m4,
+                        Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4,
+                        Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4);
+                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
+                    i0 += ChunkSums(n, Avx512BW.Shuffle(sc, scalesLo).AsInt16(), Avx512BW.Shuffle(sc, scalesHi).AsInt16(), x0 + 256 * b + 64 * c);
+                }
+                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
+                Accumulate(i0, blk, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
+            }
+            (a0 - n0).Store(y + 8 * g);
         }
     }
 
