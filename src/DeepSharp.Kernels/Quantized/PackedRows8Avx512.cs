@@ -139,15 +139,7 @@ internal static unsafe class PackedRows8Avx512
                 Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
                 for (int c = 0; c < 4; c++)
                 {
-                    byte* q = blk + Rows8Pack.Q4KQuantsOffset + 256 * c;
-                    var v0 = Vector512.Load(q);
-                    var v1 = Vector512.Load(q + 64);
-                    var v2 = Vector512.Load(q + 128);
-                    var v3 = Vector512.Load(q + 192);
-                    var n = new Nibbles(
-                        v0 & m4, v1 & m4, v2 & m4, v3 & m4,
-                        Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4,
-                        Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4);
+                    var n = Nibbles.Load(blk + Rows8Pack.Q4KQuantsOffset + 256 * c, m4);
                     var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
                     var scLo = Avx512BW.Shuffle(sc, scalesLo).AsInt16();
                     var scHi = Avx512BW.Shuffle(sc, scalesHi).AsInt16();
@@ -189,15 +181,7 @@ internal static unsafe class PackedRows8Avx512
                 Vector512<int> i0 = default;
                 for (int c = 0; c < 4; c++)
                 {
-                    byte* q = blk + Rows8Pack.Q4KQuantsOffset + 256 * c;
-                    var v0 = Vector512.Load(q);
-                    var v1 = Vector512.Load(q + 64);
-                    var v2 = Vector512.Load(q + 128);
-                    var v3 = Vector512.Load(q + 192);
-                    var n = new Nibbles(
-                        v0 & m4, v1 & m4, v2 & m4, v3 & m4,
-                        Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4,
-                        Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4);
+                    var n = Nibbles.Load(blk + Rows8Pack.Q4KQuantsOffset + 256 * c, m4);
                     var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
                     i0 += ChunkSums(n, Avx512BW.Shuffle(sc, scalesLo).AsInt16(), Avx512BW.Shuffle(sc, scalesHi).AsInt16(), x0 + 256 * b + 64 * c);
                 }
@@ -212,7 +196,22 @@ internal static unsafe class PackedRows8Avx512
     // One chunk's 8 nibble vectors: low nibbles (values 64c + 8k + j) then high nibbles (64c + 32 + 8k + j), k = 0..3.
     private readonly record struct Nibbles(
         Vector512<byte> Lo0, Vector512<byte> Lo1, Vector512<byte> Lo2, Vector512<byte> Lo3,
-        Vector512<byte> Hi0, Vector512<byte> Hi1, Vector512<byte> Hi2, Vector512<byte> Hi3);
+        Vector512<byte> Hi0, Vector512<byte> Hi1, Vector512<byte> Hi2, Vector512<byte> Hi3)
+    {
+        // The chunk's four 64-byte loads at q split into nibbles.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Nibbles Load(byte* q, Vector512<byte> m4)
+        {
+            var v0 = Vector512.Load(q);
+            var v1 = Vector512.Load(q + 64);
+            var v2 = Vector512.Load(q + 128);
+            var v3 = Vector512.Load(q + 192);
+            return new Nibbles(
+                v0 & m4, v1 & m4, v2 & m4, v3 & m4,
+                Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4,
+                Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4, Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4);
+        }
+    }
 
     // Per row lane pair: Σ scale·(nibble·x) over the chunk's two 32-value sub-blocks (exact int32).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
