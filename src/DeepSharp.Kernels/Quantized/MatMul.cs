@@ -148,46 +148,39 @@ public sealed class MatMul : IParallelJob
 
     private void IntegerRows(QTensor w, int start, int limit)
     {
-        var isa = KernelIsaSelection.Current;
-        bool repacked = w.LlamaRepacked, tiles = IntegerTiles.Supports(isa, w.Type, repacked);
+        var x = new TokenRows(_int8, 0, 1);
         for (int r0 = start; r0 < limit; r0 += RowTile)
-        {
-            int r1 = Math.Min(r0 + RowTile, limit);
-            if (tiles && r1 - r0 == IntegerTiles.Rows)
-            {
-                IntegerTiles.Dot(w, r0, _int8, _nTok, _y, _rows);
-                continue;
-            }
-            for (int t = 0; t < _nTok; t++)
-            {
-                var xt = _int8.Row(t);
-                var y = _y.AsSpan(t * _rows, _rows);
-                for (int r = r0; r < r1; r++)
-                    y[r] = repacked ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), xt) : IntegerDot.Dot(isa, w.Type, w.Row(r), xt);
-            }
-        }
+            RowTileProduct(w, r0, Math.Min(r0 + RowTile, limit), x, _y, _rows);
     }
 
     // Items [start, limit) of (head, 4-row tile): token t of head h reads activation row t·nH + h and writes y row
     // t·nH + h, so each head is an ordinary product over strided token rows.
     private void HeadTiles(int start, int limit)
     {
-        var isa = KernelIsaSelection.Current;
-        int nH = _heads.Length, stride = nH * _headStride;
+        int nH = _heads.Length;
         for (int item = start; item < limit; item++)
         {
-            int h = item / _tilesPerHead, r0 = item % _tilesPerHead * RowTile, r1 = Math.Min(r0 + RowTile, _rows);
-            var w = _heads[h];
-            var x = new TokenRows(_int8, h, nH);
-            var y = _y.AsSpan(h * _headStride);
-            if (r1 - r0 == IntegerTiles.Rows && IntegerTiles.Supports(isa, w.Type, repacked: false))
-            {
-                IntegerTiles.Dot(w, r0, x, _nTok, y, stride);
-                continue;
-            }
-            for (int t = 0; t < _nTok; t++)
-                for (int r = r0; r < r1; r++)
-                    y[t * stride + r] = IntegerDot.Dot(isa, w.Type, w.Row(r), x.Row(t));
+            int h = item / _tilesPerHead, r0 = item % _tilesPerHead * RowTile;
+            RowTileProduct(_heads[h], r0, Math.Min(r0 + RowTile, _rows), new TokenRows(_int8, h, nH), _y.AsSpan(h * _headStride), nH * _headStride);
+        }
+    }
+
+    // y [t·yStride + r] ← row r · token t for rows [r0, r1) and every token: the 4-row tile kernel where there is one,
+    // else row by row.
+    private void RowTileProduct(QTensor w, int r0, int r1, TokenRows x, Span<float> y, int yStride)
+    {
+        var isa = KernelIsaSelection.Current;
+        bool repacked = w.LlamaRepacked;
+        if (r1 - r0 == IntegerTiles.Rows && IntegerTiles.Supports(isa, w.Type, repacked))
+        {
+            IntegerTiles.Dot(w, r0, x, _nTok, y, yStride);
+            return;
+        }
+        for (int t = 0; t < _nTok; t++)
+        {
+            var xt = x.Row(t);
+            for (int r = r0; r < r1; r++)
+                y[t * yStride + r] = repacked ? IntegerDot.DotRepacked(isa, w.Type, w.Row(r), xt) : IntegerDot.Dot(isa, w.Type, w.Row(r), xt);
         }
     }
 
