@@ -7,17 +7,25 @@ namespace DeepSharp.Kernels.Quantized;
 /// right-hand side of a product, one row per token, once per matrix product. Scales are kept as the floats ggml
 /// reads back (f16-rounded for Q8_0/Q8_1); Q8_K also keeps its 16-value sums.
 /// </summary>
-public sealed class Int8Activations(int maxTokens, int maxCols)
+public sealed class Int8Activations
 {
     // Quants start on a cache line (pinned, so the start stays put): every 32-byte load of a row's block then sits
     // inside one line. A plain array starts anywhere mod 64, and half its loads straddle two lines — a run-to-run
     // swing of ~25% in the prompt kernels, depending on where the GC happened to put the array.
-    private readonly sbyte[] _qs = GC.AllocateUninitializedArray<sbyte>(checked(maxTokens * maxCols + CacheLine), pinned: true);
-    private int QuantsStart => LineOffset(_qs);
-    private readonly float[] _d = new float[checked(maxTokens * maxCols / 32 + maxTokens)];
-    private readonly float[] _s = new float[checked(maxTokens * maxCols / 32 + maxTokens)];
-    private readonly short[] _bsums = new short[checked(maxTokens * maxCols / 16 + maxTokens)];
+    private readonly sbyte[] _qs;
+    private readonly int _quantsStart;   // first element on a cache line
+    private readonly float[] _d, _s;
+    private readonly short[] _bsums;
     private int _cols;
+
+    public Int8Activations(int maxTokens, int maxCols)
+    {
+        _qs = GC.AllocateUninitializedArray<sbyte>(checked(maxTokens * maxCols + CacheLine), pinned: true);
+        _quantsStart = LineOffset(_qs);
+        _d = new float[checked(maxTokens * maxCols / 32 + maxTokens)];
+        _s = new float[checked(maxTokens * maxCols / 32 + maxTokens)];
+        _bsums = new short[checked(maxTokens * maxCols / 16 + maxTokens)];
+    }
 
     /// <summary>Quantizes the first <paramref name="nTok"/> rows of x [nTok, cols] to <paramref name="format"/>.</summary>
     public void Quantize(QuantType format, float[] x, int nTok, int cols) => Quantize(format, x, nTok, cols, cols);
@@ -48,7 +56,7 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
             for (int b = 0; b < cols / block; b++)
             {
                 var src = x.AsSpan(t * xStride + b * block, block);
-                var q = _qs.AsSpan(QuantsStart + t * cols + b * block, block);
+                var q = _qs.AsSpan(_quantsStart + t * cols + b * block, block);
                 int at = t * (cols / 32) + b;
                 if (format == QuantType.Q8_K)
                     _d[at] = Int8Quantizer.Q8K(src, q, _bsums.AsSpan(t * (cols / 16) + b * 16, 16));
@@ -57,7 +65,7 @@ public sealed class Int8Activations(int maxTokens, int maxCols)
             }
     }
 
-    public ReadOnlySpan<sbyte> Quants(int token) => _qs.AsSpan(QuantsStart + token * _cols, _cols);
+    public ReadOnlySpan<sbyte> Quants(int token) => _qs.AsSpan(_quantsStart + token * _cols, _cols);
     public ReadOnlySpan<float> Scales(int token) => _d.AsSpan(token * (_cols / 32), _cols / 32);
     public ReadOnlySpan<float> Sums(int token) => _s.AsSpan(token * (_cols / 32), _cols / 32);
     /// <summary>Q8_K only: the sum of each 16 quants.</summary>
