@@ -57,8 +57,7 @@ public sealed class CausalAttention : IParallelJob
         _useTiled = kv.Type == KvType.F16 && nTok >= TiledAttention.MinTokens && TiledAttention.Supports(_headDimV);
         // Tiled: one item per (tile of tokens, KV head). F16: one per (token, KV head), whose query heads share each
         // widened key and value row.
-        int items = _useTiled ? (nTok + TiledAttention.QTile - 1) / TiledAttention.QTile * nKv
-            : kv.Type == KvType.F16 ? nTok * nKv : nTok * _nHead;
+        int items = _useTiled ? TiledAttention.Items(nTok, nKv) : kv.Type == KvType.F16 ? nTok * nKv : nTok * _nHead;
         _pool.Run(this, items);
         (_kv, _q, _out) = (null, [], []);
     }
@@ -68,13 +67,8 @@ public sealed class CausalAttention : IParallelJob
         var kv = _kv!;
         if (_useTiled)
         {
-            // Last tiles first: they see the most keys, so the pool's later items even out the threads.
-            int nKv = _nHead / _groupSize, tiles = (_nTok + TiledAttention.QTile - 1) / TiledAttention.QTile;
             for (int item = start; item < limit; item++)
-            {
-                int t0 = (tiles - 1 - item / nKv) * TiledAttention.QTile;
-                _tiled.Run(worker, kv, _layer, _q, _out, _scale, _pos0, t0, Math.Min(t0 + TiledAttention.QTile, _nTok), item % nKv);
-            }
+                _tiled.RunItem(worker, kv, _layer, _q, _out, _scale, _pos0, _nTok, _nHead / _groupSize, item);
             return;
         }
         if (kv.Type == KvType.F16)

@@ -36,7 +36,6 @@ public sealed class LatentAttention : IParallelJob
         _tiled = new TiledAttention(pool.Threads, nHead, group: nHead, width, kvLoraRank);
     }
 
-
     /// <summary>output [nTok, nHead·kvLoraRank] ← attention of q [nTok, nHead·Width] over layer <paramref name="layer"/>.</summary>
     public void Run(LatentKvCache kv, int layer, float[] q, int nTok, int pos0, float scale, float[] output)
     {
@@ -44,7 +43,7 @@ public sealed class LatentAttention : IParallelJob
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pos0 + nTok, _scores[0].Length);
         (_kv, _layer, _q, _pos0, _scale, _out, _nTok) = (kv, layer, q, pos0, scale, output, nTok);
         _useTiled = kv.Type == KvType.F16 && nTok >= TiledAttention.MinTokens && TiledAttention.Supports(_kvLoraRank);
-        _pool.Run(this, _useTiled ? (nTok + TiledAttention.QTile - 1) / TiledAttention.QTile : nTok * _nHead);
+        _pool.Run(this, _useTiled ? TiledAttention.Items(nTok, nKv: 1) : nTok * _nHead);
         (_kv, _q, _out) = (null, [], []);
     }
 
@@ -53,13 +52,8 @@ public sealed class LatentAttention : IParallelJob
         var kv = _kv!;
         if (_useTiled)
         {
-            // Last tiles first: they see the most positions, so the pool's later items even out the threads.
-            int tiles = (_nTok + TiledAttention.QTile - 1) / TiledAttention.QTile;
             for (int item = start; item < limit; item++)
-            {
-                int t0 = (tiles - 1 - item) * TiledAttention.QTile;
-                _tiled.Run(worker, kv, _layer, _q, _out, _scale, _pos0, t0, Math.Min(t0 + TiledAttention.QTile, _nTok), g: 0);
-            }
+                _tiled.RunItem(worker, kv, _layer, _q, _out, _scale, _pos0, _nTok, nKv: 1, item);
             return;
         }
         int width = kv.Width, rank = kv.KvLoraRank;

@@ -50,6 +50,19 @@ internal sealed class TiledAttention
     /// <summary>Whether the tiled path takes these heads (value rows are summed 8 lanes at a time).</summary>
     public static bool Supports(int headDimV) => headDimV % 8 == 0;
 
+    /// <summary>Work items for <paramref name="nTok"/> query tokens over <paramref name="nKv"/> KV groups: one per (tile of tokens, group).</summary>
+    public static int Items(int nTok, int nKv) => (nTok + QTile - 1) / QTile * nKv;
+
+    /// <summary>
+    /// Work item <paramref name="item"/> of <see cref="Items"/>: last tiles first (they see the most positions, so the
+    /// pool's later items even out the threads), then <see cref="Run"/> on that tile and group.
+    /// </summary>
+    public void RunItem(int worker, IKeyValueRows kv, int layer, float[] q, float[] output, float scale, int pos0, int nTok, int nKv, int item)
+    {
+        int tiles = (nTok + QTile - 1) / QTile, t0 = (tiles - 1 - item / nKv) * QTile;
+        Run(worker, kv, layer, q, output, scale, pos0, t0, Math.Min(t0 + QTile, nTok), item % nKv);
+    }
+
     /// <summary>
     /// output rows of tokens [t0, t1) × the query heads of KV group g ← their attention over positions ≤ pos0 + t,
     /// scores scaled by <paramref name="scale"/>; q [nTok, nHead·headDim], output [nTok, nHead·headDimV].
