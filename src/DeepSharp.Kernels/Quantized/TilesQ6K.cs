@@ -38,21 +38,32 @@ internal static class TilesQ6K
         public Vector256<short> S0, S1, S2, S3;
     }
 
+    /// <summary>Half n of a block: its four 32-value groups (values 32k .. 32k + 31 of the half in Qk) as unsigned 6-bit bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Half128 Unpack(ref byte blk, int n, Vector256<short> sc16)
+    internal static (Vector256<byte> Q0, Vector256<byte> Q1, Vector256<byte> Q2, Vector256<byte> Q3) Values(ref byte blk, int n)
     {
         var m4 = Vector256.Create((byte)0x0F);
         var m30 = Vector256.Create((byte)0x30);
         var ql0 = Vector256.LoadUnsafe(ref blk, (nuint)(64 * n));
         var ql1 = Vector256.LoadUnsafe(ref blk, (nuint)(64 * n + 32));
         var qh = Vector256.LoadUnsafe(ref blk, (nuint)(128 + 32 * n)).AsUInt16();
+        return ((ql0 & m4) | (Avx2.ShiftLeftLogical(qh, 4).AsByte() & m30),
+            (ql1 & m4) | (Avx2.ShiftLeftLogical(qh, 2).AsByte() & m30),
+            (Avx2.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4) | (qh.AsByte() & m30),
+            (Avx2.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | (Avx2.ShiftRightLogical(qh, 2).AsByte() & m30));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Half128 Unpack(ref byte blk, int n, Vector256<short> sc16)
+    {
         var half = (n == 0 ? Avx2.Permute2x128(sc16, sc16, 0x00) : Avx2.Permute2x128(sc16, sc16, 0x11)).AsByte();
+        var (q0, q1, q2, q3) = Values(ref blk, n);
         return new Half128
         {
-            Q0 = (ql0 & m4) | (Avx2.ShiftLeftLogical(qh, 4).AsByte() & m30),
-            Q1 = (ql1 & m4) | (Avx2.ShiftLeftLogical(qh, 2).AsByte() & m30),
-            Q2 = (Avx2.ShiftRightLogical(ql0.AsUInt16(), 4).AsByte() & m4) | (qh.AsByte() & m30),
-            Q3 = (Avx2.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | (Avx2.ShiftRightLogical(qh, 2).AsByte() & m30),
+            Q0 = q0,
+            Q1 = q1,
+            Q2 = q2,
+            Q3 = q3,
             S0 = Avx2.Shuffle(half, Pick0).AsInt16(),
             S1 = Avx2.Shuffle(half, Pick1).AsInt16(),
             S2 = Avx2.Shuffle(half, Pick2).AsInt16(),

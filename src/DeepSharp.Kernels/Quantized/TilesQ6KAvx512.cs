@@ -37,8 +37,6 @@ internal static class TilesQ6KAvx512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Block Unpack(ref byte blk)
     {
-        var m4 = Vector256.Create((byte)0x0F);
-        var m2 = Vector256.Create((byte)0x03);
         var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
         var wide = Vector512.Create(sc16, sc16);
         var b = new Block
@@ -49,18 +47,10 @@ internal static class TilesQ6KAvx512
             S2 = Avx512BW.PermuteVar32x16(wide, ScalePick[2]),
             S3 = Avx512BW.PermuteVar32x16(wide, ScalePick[3]),
         };
-        for (int n = 0; n < 2; n++)
-        {
-            var ql0 = Vector256.LoadUnsafe(ref blk, (nuint)(64 * n));
-            var ql1 = Vector256.LoadUnsafe(ref blk, (nuint)(64 * n + 32));
-            var qh = Vector256.LoadUnsafe(ref blk, (nuint)(128 + 32 * n));
-            var q0 = (ql0 & m4) | Shl4(qh & m2);
-            var q1 = (ql1 & m4) | Shl4(Shr(qh, 2) & m2);
-            var q2 = (Shr(ql0, 4) & m4) | Shl4(Shr(qh, 4) & m2);
-            var q3 = (Shr(ql1, 4) & m4) | Shl4(Shr(qh, 6) & m2);
-            if (n == 0) (b.W0, b.W1) = (Vector512.Create(q0, q1), Vector512.Create(q2, q3));
-            else (b.W2, b.W3) = (Vector512.Create(q0, q1), Vector512.Create(q2, q3));
-        }
+        var (q0, q1, q2, q3) = TilesQ6K.Values(ref blk, 0);
+        (b.W0, b.W1) = (Vector512.Create(q0, q1), Vector512.Create(q2, q3));
+        (q0, q1, q2, q3) = TilesQ6K.Values(ref blk, 1);
+        (b.W2, b.W3) = (Vector512.Create(q0, q1), Vector512.Create(q2, q3));
         return b;
     }
 
@@ -109,10 +99,4 @@ internal static class TilesQ6KAvx512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Shr(Vector256<byte> v, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte n) => Avx2.ShiftRightLogical(v.AsUInt16(), n).AsByte();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Shl4(Vector256<byte> v) => Avx2.ShiftLeftLogical(v.AsUInt16(), 4).AsByte();
 }
