@@ -8,15 +8,15 @@ namespace DeepSharp.Kernels.Float;
 /// </summary>
 public sealed class SwiGluJob(WorkerPool pool) : IParallelJob
 {
+    private readonly WorkerPool _pool = pool ?? throw new ArgumentNullException(nameof(pool));
     private float[] _gate = [], _up = [];
     private int _width;
 
     /// <summary>gate [rows, width] ← silu(gate) ⊙ up, row by row.</summary>
     public void Run(float[] gate, float[] up, int rows, int width)
     {
-        ArgumentNullException.ThrowIfNull(pool);
         (_gate, _up, _width) = (gate, up, width);
-        pool.Run(this, rows);
+        _pool.Run(this, rows);
         (_gate, _up) = ([], []);
     }
 
