@@ -49,6 +49,7 @@ internal static unsafe class PackedRows8Avx2
         return Avx2.MultiplyAddAdjacent(lo, scLo) + Avx2.MultiplyAddAdjacent(hi, scHi);
     }
 
+    [MethodImpl(KernelLoop.Options)]
     public static void Q4K(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
         for (int t = 0; t < x.Tokens; t++)
@@ -76,6 +77,7 @@ internal static unsafe class PackedRows8Avx2
             }
     }
 
+    [MethodImpl(KernelLoop.Options)]
     public static void Q4_0(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
         for (int t = 0; t < x.Tokens; t++)

@@ -24,6 +24,7 @@ internal static unsafe class PackedRows8Avx512
     private static Vector512<short> Products(Vector512<byte> nibbles, sbyte* x) =>
         Avx512BW.MultiplyAddAdjacent(nibbles, PackedRows8.Broadcast512(x));
 
+    [MethodImpl(KernelLoop.Options)]
     public static void Q4K(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
         if (x.Tokens == PackedRows8.TileTokens)
@@ -84,6 +85,7 @@ internal static unsafe class PackedRows8Avx512
         }
     }
 
+    [MethodImpl(KernelLoop.Options)]
     public static void Q4_0(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
         if (x.Tokens == PackedRows8.TileTokens)
@@ -165,6 +167,7 @@ internal static unsafe class PackedRows8Avx512
 
     // Decode's one token with every sum in a register (the general loop above keeps them in stack arrays); the float
     // steps are the loop's.
+    [MethodImpl(KernelLoop.Options)]
     private static void Q4KOneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
     {
         var m4 = Vector512.Create((byte)0x0F);

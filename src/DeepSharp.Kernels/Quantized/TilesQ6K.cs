@@ -103,6 +103,7 @@ internal static class TilesQ6K
     }
 
     /// <summary>The row at <paramref name="row"/> · x.</summary>
+    [MethodImpl(KernelLoop.Options)]
     public static float Row(ref byte row, in Int8Row x)
     {
         var t = new Token(x);
@@ -123,6 +124,7 @@ internal static class TilesQ6K
     }
 
     /// <summary>y [k·yStride] ← the row at <paramref name="row"/> · token k, k &lt; 4.</summary>
+    [MethodImpl(KernelLoop.Options)]
     public static void RowX4(ref byte row, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3, Span<float> y, int yStride)
     {
         Token t0 = new(x0), t1 = new(x1), t2 = new(x2), t3 = new(x3);

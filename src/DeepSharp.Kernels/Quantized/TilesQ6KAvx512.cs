@@ -69,6 +69,7 @@ internal static class TilesQ6KAvx512
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(w, x), scale);
 
     /// <summary>y [k·yStride] ← the row at <paramref name="row"/> · token k, k &lt; 4.</summary>
+    [MethodImpl(KernelLoop.Options)]
     public static void RowX4(ref byte row, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3, Span<float> y, int yStride)
     {
         ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants), q1 = ref MemoryMarshal.GetReference(x1.Quants);

@@ -62,6 +62,7 @@ internal static class TilesQ8_0
         Fma.MultiplyAdd(d * s, Avx.ConvertToVector256Single(lanes), acc);
 
     /// <summary>y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x.</summary>
+    [MethodImpl(KernelLoop.Options)]
     public static void Rows4<TBlock>(ref byte row0, nint stride, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
@@ -92,6 +93,7 @@ internal static class TilesQ8_0
     }
 
     /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
+    [MethodImpl(KernelLoop.Options)]
     public static void Rows4x2<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, Span<float> y0, Span<float> y1)
         where TBlock : struct, IBlock
     {
@@ -153,6 +155,7 @@ internal static class TilesQ8_0
     /// y [t·yStride + k] ← row k · x_t for 4 rows and 4 tokens: 16 accumulators, which AVX-512's 32 vector registers
     /// hold (the JIT uses them for 256-bit code too); the scale products are formed in vector lanes.
     /// </summary>
+    [MethodImpl(KernelLoop.Options)]
     public static void Rows4x4<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3,
         Span<float> y, int yStride) where TBlock : struct, IBlock
     {
