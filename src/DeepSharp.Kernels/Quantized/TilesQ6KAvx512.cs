@@ -83,6 +83,7 @@ internal static class TilesQ6KAvx512
         for (int b = 0; b < nb; b++)
         {
             ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+            TilesQ6K.PrefetchAhead(ref blk);
             var w = Unpack(ref blk);
             float d = Float.HalfTable.At(ref Unsafe.Add(ref blk, 208));
             int at = 256 * b, sums = 16 * b;
