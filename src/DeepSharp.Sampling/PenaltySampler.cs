@@ -41,7 +41,8 @@ public sealed class PenaltySampler : ISampler
 
     public float PresencePenalty { get; }
 
-    private bool IsDisabled => LastN == 0 || (RepeatPenalty == 1f && FrequencyPenalty == 0f && PresencePenalty == 0f);
+    /// <summary>True when the settings change no logit (a window of 0, or r = 1 with both other penalties 0).</summary>
+    public bool IsDisabled => LastN == 0 || (RepeatPenalty == 1f && FrequencyPenalty == 0f && PresencePenalty == 0f);
 
     public void Apply(TokenCandidates candidates)
     {

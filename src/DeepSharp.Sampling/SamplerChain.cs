@@ -7,6 +7,7 @@ namespace DeepSharp.Sampling;
 public sealed class SamplerChain : ISampler
 {
     private readonly ISampler[] _samplers;
+    private readonly bool _greedyOnly;
     private TokenCandidates? _candidates;
 
     public SamplerChain(IEnumerable<ISampler> samplers)
@@ -22,16 +23,23 @@ public sealed class SamplerChain : ISampler
         {
             ArgumentNullException.ThrowIfNull(s, nameof(samplers));
         }
+
+        _greedyOnly = _samplers[^1] is GreedySampler && _samplers[..^1].All(s => s is PenaltySampler { IsDisabled: true });
     }
 
     public IReadOnlyList<ISampler> Samplers => _samplers;
 
-    /// <summary>The candidates as the last <see cref="Sample"/> left them (for inspection and tests).</summary>
+    /// <summary>
+    /// The candidates as the last <see cref="Sample"/> left them (for inspection and tests); a chain that only picks
+    /// greedily (disabled penalties, then <see cref="GreedySampler"/>) does not build them.
+    /// </summary>
     public TokenCandidates? LastCandidates => _candidates;
 
     /// <summary>Loads the logits, applies every sampler, and returns the selected token id (it does not Accept it).</summary>
     public int Sample(ReadOnlySpan<float> logits)
     {
+        // Temperature 0 without penalties: the same pick straight from the logits, without the candidate list.
+        if (_greedyOnly) return GreedySampler.Pick(logits);
         _candidates ??= new TokenCandidates(Math.Max(1, logits.Length));
         _candidates.Load(logits);
         Apply(_candidates);

@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace DeepSharp.Sampling;
 
 /// <summary>Picks the first candidate with the largest logit (llama.cpp greedy: first maximum in candidate order).</summary>
@@ -7,6 +11,54 @@ public sealed class GreedySampler : ISampler
     {
         ArgumentNullException.ThrowIfNull(candidates);
         candidates.Selected = candidates.Count == 0 ? -1 : CandidateOps.ArgMaxFirst(candidates.Span);
+    }
+
+    /// <summary>
+    /// The token <see cref="Apply"/> picks from freshly loaded <paramref name="logits"/>, without building candidates:
+    /// the first index of the largest value (a NaN never wins, except at index 0 where nothing beats it). Used when
+    /// nothing runs before the greedy choice; vectorised, since it runs over the whole vocabulary every token.
+    /// </summary>
+    public static int Pick(ReadOnlySpan<float> logits)
+    {
+        if (logits.IsEmpty) throw new ArgumentException("Logits must not be empty.", nameof(logits));
+        float best = logits[0];
+        if (float.IsNaN(best)) return 0;
+        int i = 0;
+        ref float start = ref MemoryMarshal.GetReference(logits);
+        if (Vector256.IsHardwareAccelerated && logits.Length >= 2 * Vector256<float>.Count)
+        {
+            // Lane-wise "keep the larger": a comparison with NaN is false, so NaNs are skipped as in the scalar rule.
+            var max = Vector256.Create(best);
+            for (; i + Vector256<float>.Count <= logits.Length; i += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                max = Vector256.ConditionalSelect(Vector256.GreaterThan(v, max), v, max);
+            }
+            for (int lane = 0; lane < Vector256<float>.Count; lane++)
+                if (max[lane] > best) best = max[lane];
+        }
+        for (; i < logits.Length; i++)
+            if (logits[i] > best) best = logits[i];
+        return FirstEqual(logits, best);
+    }
+
+    // First index holding a value equal to best (−0 equals +0, as for the scalar rule's ">").
+    private static int FirstEqual(ReadOnlySpan<float> logits, float best)
+    {
+        int i = 0;
+        ref float start = ref MemoryMarshal.GetReference(logits);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var target = Vector256.Create(best);
+            for (; i + Vector256<float>.Count <= logits.Length; i += Vector256<float>.Count)
+            {
+                uint hits = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
+                if (hits != 0) return i + BitOperations.TrailingZeroCount(hits);
+            }
+        }
+        for (; i < logits.Length; i++)
+            if (logits[i] == best) return i;
+        throw new InvalidOperationException("unreachable: the maximum is one of the logits");
     }
 
     public void Accept(int token)

@@ -24,6 +24,38 @@ public class SamplerTests
     }
 
     [Fact]
+    public void Greedy_pick_from_raw_logits_matches_the_candidate_list_on_ties_nans_zeros_and_infinities()
+    {
+        var random = new Random(7);
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 3f, 3f];
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            int n = trial < 100 ? 1 + trial % 40 : random.Next(1, 300);
+            var logits = new float[n];
+            for (int i = 0; i < n; i++)
+                logits[i] = random.Next(4) == 0 ? specials[random.Next(specials.Length)] : random.Next(-3, 4);
+            var c = Load(logits);
+            new GreedySampler().Apply(c);
+            Assert.Equal(c.SelectedId, GreedySampler.Pick(logits));
+        }
+    }
+
+    [Fact]
+    public void A_greedy_chain_without_penalties_picks_from_the_logits_and_one_with_penalties_still_penalises()
+    {
+        float[] logits = [1f, 3f, 3f, 2f];
+        var plain = new SamplerChain([new PenaltySampler(64, 1f, 0f, 0f), new GreedySampler()]);
+        plain.Accept(1);
+        Assert.Equal(1, plain.Sample(logits));
+        Assert.Null(plain.LastCandidates);
+
+        var penalised = new SamplerChain([new PenaltySampler(64, 2f, 0f, 0f), new GreedySampler()]);
+        penalised.Accept(1);
+        Assert.Equal(2, penalised.Sample(logits));   // token 1's 3 becomes 1.5
+        Assert.Throws<ArgumentException>(() => plain.Sample([]));
+    }
+
+    [Fact]
     public void Temperature_zero_keeps_only_the_first_maximum()
     {
         var c = Load(1f, 3f, 3f, 2f);
