@@ -47,6 +47,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
+                PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                 for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
                 for (int c = 0; c < 4; c++)
                 {
@@ -102,6 +103,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
+                PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                 var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
                 var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
                 var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
@@ -137,7 +139,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
-                PrefetchAhead(blk + p.GroupBytes);
+                PackedRows8.Prefetch(blk + p.GroupBytes, Rows8Pack.Q4KBlockBytes);
                 Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
                 for (int c = 0; c < 4; c++)
                 {
@@ -181,6 +183,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
+                PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                 Vector512<int> i0 = default;
                 for (int c = 0; c < 4; c++)
                 {
@@ -235,14 +238,6 @@ internal static unsafe class PackedRows8Avx512
         accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(blk, pairs)), dmin * xd, accMin);
     }
 
-    // A full tile computes long enough per block that the hardware prefetcher falls behind when the weights come
-    // from memory (one pass, no L2 reuse): fetch the next group's block meanwhile.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchAhead(byte* next)
-    {
-        for (int line = 0; line < Rows8Pack.Q4KBlockBytes; line += 64) Sse.Prefetch0(next + line);
-    }
-
     // Q4_0's full tile with its accumulators in registers (as Q4KFourTokens); same float steps as the loop in Q4_0.
     private static void Q4_0FourTokens(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
@@ -282,3 +277,4 @@ internal static unsafe class PackedRows8Avx512
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(xScale), acc);
     }
 }
+
