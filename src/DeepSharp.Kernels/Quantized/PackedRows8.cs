@@ -96,13 +96,6 @@ internal static unsafe class PackedRows8
     /// </summary>
     public const int StreamPrefetchBytes = 4096;
 
-    /// <summary>Prefetches the cache lines of [p, p + bytes) into every level; never faults, past the end included.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Prefetch(byte* p, int bytes)
-    {
-        for (int line = 0; line < bytes; line += 64) Sse.Prefetch0(p + line);
-    }
-
     /// <summary>8 bytes of activations broadcast to every 8-byte lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<sbyte> Broadcast512(sbyte* x) => Vector512.Create(*(long*)x).AsSByte();

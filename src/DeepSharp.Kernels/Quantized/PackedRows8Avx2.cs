@@ -60,7 +60,7 @@ internal static unsafe class PackedRows8Avx2
                 for (int b = 0; b < p.Blocks; b++)
                 {
                     byte* blk = p.Block(g, b);
-                    PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                    KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                     sbyte* xb = x.Q(t) + 256 * b;
                     Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
                     for (int c = 0; c < 4; c++)
@@ -88,7 +88,7 @@ internal static unsafe class PackedRows8Avx2
                 for (int b = 0; b < p.Blocks; b++)
                 {
                     byte* blk = p.Block(g, b);
-                    PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+                    KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                     sbyte* xb = x.Q(t) + 32 * b;
                     var (lo0, hi0) = Products(blk + Rows8Pack.Q4_0QuantsOffset, xb, xb + 16, 2);
                     var (lo1, hi1) = Products(blk + Rows8Pack.Q4_0QuantsOffset + 32, xb, xb + 16, 2);

@@ -47,7 +47,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
-                PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                 for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
                 for (int c = 0; c < 4; c++)
                 {
@@ -103,7 +103,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
-                PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                 var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
                 var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
                 var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
@@ -139,7 +139,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
-                PackedRows8.Prefetch(blk + p.GroupBytes, Rows8Pack.Q4KBlockBytes);
+                KernelLoop.Prefetch(blk + p.GroupBytes, Rows8Pack.Q4KBlockBytes);
                 Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
                 for (int c = 0; c < 4; c++)
                 {
@@ -183,7 +183,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
-                PackedRows8.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                 Vector512<int> i0 = default;
                 for (int c = 0; c < 4; c++)
                 {
@@ -277,4 +277,3 @@ internal static unsafe class PackedRows8Avx512
         return Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(xScale), acc);
     }
 }
-

@@ -109,14 +109,8 @@ internal static class TilesQ6K
     private const int PrefetchDistance = 2048;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe void PrefetchAhead(ref byte blk)
-    {
-        byte* p = (byte*)Unsafe.AsPointer(ref blk) + PrefetchDistance;
-        Sse.Prefetch0(p);
-        Sse.Prefetch0(p + 64);
-        Sse.Prefetch0(p + 128);
-        Sse.Prefetch0(p + 192);
-    }
+    internal static unsafe void PrefetchAhead(ref byte blk) =>
+        KernelLoop.Prefetch((byte*)Unsafe.AsPointer(ref blk) + PrefetchDistance, BlockBytes);
 
     /// <summary>The row at <paramref name="row"/> · x.</summary>
     [MethodImpl(KernelLoop.Options)]
