@@ -20,8 +20,12 @@ internal sealed record RoundResult(StreamResult[] Streams)
     public double GenerationTokensPerSecond => Streams.Sum(s => s.CompletionTokens - 1) / GenerationSeconds;
     public double EndToEndTokensPerSecond => TotalTokens / Streams.Max(s => s.EndSeconds);
 
+    /// <summary>Totals and rates, then each stream's first-token and end times (s): a stream whose prompt was read a round
+    /// after the others' shows a later first token, and the window between counts as generation of the others.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{TotalTokens} tokens ({string.Join('+', Streams.Select(s => s.CompletionTokens))}), generation {GenerationTokensPerSecond:0.00} tok/s over {GenerationSeconds:0.00} s, end-to-end {EndToEndTokensPerSecond:0.00} tok/s");
+        $"{TotalTokens} tokens ({string.Join('+', Streams.Select(s => s.CompletionTokens))}), generation {GenerationTokensPerSecond:0.00} tok/s over {GenerationSeconds:0.00} s, end-to-end {EndToEndTokensPerSecond:0.00} tok/s, streams {string.Join(' ', Streams.Select(Timeline))}");
+
+    private static string Timeline(StreamResult s) => string.Create(CultureInfo.InvariantCulture, $"[{s.FirstChunkSeconds:0.000}–{s.EndSeconds:0.000}]");
 }
 
 /// <summary>Streams greedy completions from the server and times them.</summary>
