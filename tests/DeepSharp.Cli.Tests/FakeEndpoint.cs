@@ -33,6 +33,18 @@ internal sealed class FakeEndpoint : IDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>
+    /// Waits (up to <paramref name="limit"/>) until <paramref name="count"/> requests have reached the handler. A client
+    /// that timed out did not wait for its request to be handled, and on a loaded machine the handler can start after
+    /// the client has already given up; the count is only final once those stragglers are in.
+    /// </summary>
+    public async Task<int> RequestsAfterAsync(int count, TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Requests < count && clock.Elapsed < limit) await Task.Delay(10);
+        return Requests;
+    }
+
     /// <summary>A chat.completion body with the reasoning in <c>reasoning_content</c>, as DeepSeek's API returns it.</summary>
     public static string Completion(string reasoning, string content, string finish = "stop") =>
         JsonSerializer.Serialize(new
