@@ -51,12 +51,12 @@ public sealed class MatMul : IParallelJob
 
         public void Run(QuantType format, float[] x, int nTok, int cols)
         {
-            act.Begin(nTok, cols);
             if (nTok < MinTokens)
             {
-                act.QuantizeRows(format, x, 0, nTok, cols);
+                act.Quantize(format, x, nTok, cols);
                 return;
             }
+            act.Begin(nTok, cols);
             (_format, _x, _cols) = (format, x, cols);
             pool.Run(this, nTok);
             _x = [];
