@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepSharp.Kernels;
 
@@ -21,6 +22,6 @@ internal static unsafe class KernelLoop
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch(byte* p, int bytes)
     {
-        for (int line = 0; line < bytes; line += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + line);
+        for (int line = 0; line < bytes; line += 64) Sse.Prefetch0(p + line);
     }
 }
