@@ -17,6 +17,12 @@ public static class HalfTable
     public static float At(ref byte p) =>
         Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Values), Unsafe.ReadUnaligned<ushort>(ref p));
 
+    /// <summary>
+    /// The table's first entry, for loops that look up a value per block: taken once before the loop, it spares each
+    /// iteration the static field's initialisation check, which the JIT otherwise keeps inside fully optimised loops.
+    /// </summary>
+    public static ref float First => ref MemoryMarshal.GetArrayDataReference(Values);
+
     /// <summary>The float value of f16 bits <paramref name="bits"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToFloat(ushort bits) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Values), bits);

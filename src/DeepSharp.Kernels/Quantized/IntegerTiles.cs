@@ -59,7 +59,7 @@ internal static class IntegerTiles
                 else TilesQ6K.RowX4(ref row, x.Row(t), x.Row(t + 1), x.Row(t + 2), x.Row(t + 3), y[(t * yStride + at)..], yStride);
             }
             for (; t < nTok; t++)
-                y[t * yStride + at] = TilesQ6K.Row(ref row, x.Row(t));   // one token: the 512-bit unpacking does not pay
+                y[t * yStride + at] = wide ? TilesQ6KAvx512.Row(ref row, x.Row(t)) : TilesQ6K.Row(ref row, x.Row(t));
         }
     }
 }

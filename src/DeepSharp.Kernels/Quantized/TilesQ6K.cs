@@ -53,8 +53,16 @@ internal static class TilesQ6K
             (Avx2.ShiftRightLogical(ql1.AsUInt16(), 4).AsByte() & m4) | (Avx2.ShiftRightLogical(qh, 2).AsByte() & m30));
     }
 
+    /// <summary>The four scale picks, to be read into locals before a loop (see <see cref="Float.HalfTable.First"/>).</summary>
+    private readonly struct Picks(Vector256<byte> p0, Vector256<byte> p1, Vector256<byte> p2, Vector256<byte> p3)
+    {
+        public readonly Vector256<byte> P0 = p0, P1 = p1, P2 = p2, P3 = p3;
+    }
+
+    private static Picks LoadPicks() => new(Pick0, Pick1, Pick2, Pick3);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Half128 Unpack(ref byte blk, int n, Vector256<short> sc16)
+    private static Half128 Unpack(ref byte blk, int n, Vector256<short> sc16, Picks picks)
     {
         var half = (n == 0 ? Avx2.Permute2x128(sc16, sc16, 0x00) : Avx2.Permute2x128(sc16, sc16, 0x11)).AsByte();
         var (q0, q1, q2, q3) = Values(ref blk, n);
@@ -64,10 +72,10 @@ internal static class TilesQ6K
             Q1 = q1,
             Q2 = q2,
             Q3 = q3,
-            S0 = Avx2.Shuffle(half, Pick0).AsInt16(),
-            S1 = Avx2.Shuffle(half, Pick1).AsInt16(),
-            S2 = Avx2.Shuffle(half, Pick2).AsInt16(),
-            S3 = Avx2.Shuffle(half, Pick3).AsInt16(),
+            S0 = Avx2.Shuffle(half, picks.P0).AsInt16(),
+            S1 = Avx2.Shuffle(half, picks.P1).AsInt16(),
+            S2 = Avx2.Shuffle(half, picks.P2).AsInt16(),
+            S3 = Avx2.Shuffle(half, picks.P3).AsInt16(),
         };
     }
 
@@ -85,7 +93,7 @@ internal static class TilesQ6K
         Vector256<int>.Zero - Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(sc16, Vector256.LoadUnsafe(ref bsums)), 5);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
+    internal static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
 
     private readonly ref struct Token
@@ -112,11 +120,18 @@ internal static class TilesQ6K
     internal static unsafe void PrefetchAhead(ref byte blk) =>
         KernelLoop.Prefetch((byte*)Unsafe.AsPointer(ref blk) + PrefetchDistance, BlockBytes);
 
+    /// <summary>The block's f16 scale d, through the conversion table's first entry <paramref name="halves"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float BlockScale(ref float halves, ref byte blk) =>
+        Unsafe.Add(ref halves, Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref blk, 208)));
+
     /// <summary>The row at <paramref name="row"/> · x.</summary>
     [MethodImpl(KernelLoop.Options)]
     public static float Row(ref byte row, in Int8Row x)
     {
         var t = new Token(x);
+        var picks = LoadPicks();
+        ref float halves = ref Float.HalfTable.First;
         var acc = Vector256<float>.Zero;
         int nb = x.Quants.Length / 256;
         for (int b = 0; b < nb; b++)
@@ -124,11 +139,11 @@ internal static class TilesQ6K
             ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
             var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
             ref sbyte q = ref Unsafe.Add(ref t.Q, 256 * b);
-            var lo = Unpack(ref blk, 0, sc16);
+            var lo = Unpack(ref blk, 0, sc16, picks);
             var lanes = Offset(sc16, ref Unsafe.Add(ref t.Sums, 16 * b)) + HalfLanes(lo, ref q);
-            var hi = Unpack(ref blk, 1, sc16);
+            var hi = Unpack(ref blk, 1, sc16, picks);
             lanes += HalfLanes(hi, ref Unsafe.Add(ref q, 128));
-            acc = Step(lanes, Unsafe.Add(ref t.D, b) * Float.HalfTable.At(ref Unsafe.Add(ref blk, 208)), acc);
+            acc = Step(lanes, Unsafe.Add(ref t.D, b) * BlockScale(ref halves, ref blk), acc);
         }
         return IntegerDotAvx2.Reduce(acc);
     }
@@ -138,6 +153,8 @@ internal static class TilesQ6K
     public static void RowX4(ref byte row, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3, Span<float> y, int yStride)
     {
         Token t0 = new(x0), t1 = new(x1), t2 = new(x2), t3 = new(x3);
+        var picks = LoadPicks();
+        ref float halves = ref Float.HalfTable.First;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int nb = x0.Quants.Length / 256;
         for (int b = 0; b < nb; b++)
@@ -150,17 +167,17 @@ internal static class TilesQ6K
             var l1 = Offset(sc16, ref Unsafe.Add(ref t1.Sums, 16 * b));
             var l2 = Offset(sc16, ref Unsafe.Add(ref t2.Sums, 16 * b));
             var l3 = Offset(sc16, ref Unsafe.Add(ref t3.Sums, 16 * b));
-            var h = Unpack(ref blk, 0, sc16);
+            var h = Unpack(ref blk, 0, sc16, picks);
             l0 += HalfLanes(h, ref Unsafe.Add(ref t0.Q, at));
             l1 += HalfLanes(h, ref Unsafe.Add(ref t1.Q, at));
             l2 += HalfLanes(h, ref Unsafe.Add(ref t2.Q, at));
             l3 += HalfLanes(h, ref Unsafe.Add(ref t3.Q, at));
-            h = Unpack(ref blk, 1, sc16);
+            h = Unpack(ref blk, 1, sc16, picks);
             l0 += HalfLanes(h, ref Unsafe.Add(ref t0.Q, at + 128));
             l1 += HalfLanes(h, ref Unsafe.Add(ref t1.Q, at + 128));
             l2 += HalfLanes(h, ref Unsafe.Add(ref t2.Q, at + 128));
             l3 += HalfLanes(h, ref Unsafe.Add(ref t3.Q, at + 128));
-            float d = Float.HalfTable.At(ref Unsafe.Add(ref blk, 208));
+            float d = BlockScale(ref halves, ref blk);
             a0 = Step(l0, Unsafe.Add(ref t0.D, b) * d, a0);
             a1 = Step(l1, Unsafe.Add(ref t1.D, b) * d, a1);
             a2 = Step(l2, Unsafe.Add(ref t2.D, b) * d, a2);
