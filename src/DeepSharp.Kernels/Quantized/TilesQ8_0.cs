@@ -69,6 +69,7 @@ internal static class TilesQ8_0
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         var bias = Vector256.Create((byte)0x80);
+        ref float halves = ref Float.HalfTable.First;
         int nb = x.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
@@ -81,10 +82,10 @@ internal static class TilesQ8_0
             var w1 = TBlock.Weights(ref Unsafe.Add(ref blk, stride));
             var w2 = TBlock.Weights(ref Unsafe.Add(ref blk, 2 * stride));
             var w3 = TBlock.Weights(ref Unsafe.Add(ref blk, 3 * stride));
-            a0 = Step(Lanes(w0 ^ bias, w0, xq, nbias), Scale(ref blk) * s, a0);
-            a1 = Step(Lanes(w1 ^ bias, w1, xq, nbias), Scale(ref Unsafe.Add(ref blk, stride)) * s, a1);
-            a2 = Step(Lanes(w2 ^ bias, w2, xq, nbias), Scale(ref Unsafe.Add(ref blk, 2 * stride)) * s, a2);
-            a3 = Step(Lanes(w3 ^ bias, w3, xq, nbias), Scale(ref Unsafe.Add(ref blk, 3 * stride)) * s, a3);
+            a0 = Step(Lanes(w0 ^ bias, w0, xq, nbias), Scale(ref halves, ref blk) * s, a0);
+            a1 = Step(Lanes(w1 ^ bias, w1, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, stride)) * s, a1);
+            a2 = Step(Lanes(w2 ^ bias, w2, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, 2 * stride)) * s, a2);
+            a3 = Step(Lanes(w3 ^ bias, w3, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, 3 * stride)) * s, a3);
         }
         y[0] = IntegerDotAvx2.Reduce(a0);
         y[1] = IntegerDotAvx2.Reduce(a1);
@@ -104,6 +105,7 @@ internal static class TilesQ8_0
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
         var bias = Vector256.Create((byte)0x80);
+        ref float halves = ref Float.HalfTable.First;
         int nb = x0.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
@@ -116,28 +118,28 @@ internal static class TilesQ8_0
 
             var w = TBlock.Weights(ref blk);
             var u = w ^ bias;
-            float d = Scale(ref blk);
+            float d = Scale(ref halves, ref blk);
             a00 = Step(Lanes(u, w, xq0, nb0), d * s0, a00);
             a01 = Step(Lanes(u, w, xq1, nb1), d * s1, a01);
 
             ref byte blk1 = ref Unsafe.Add(ref blk, stride);
             w = TBlock.Weights(ref blk1);
             u = w ^ bias;
-            d = Scale(ref blk1);
+            d = Scale(ref halves, ref blk1);
             a10 = Step(Lanes(u, w, xq0, nb0), d * s0, a10);
             a11 = Step(Lanes(u, w, xq1, nb1), d * s1, a11);
 
             ref byte blk2 = ref Unsafe.Add(ref blk, 2 * stride);
             w = TBlock.Weights(ref blk2);
             u = w ^ bias;
-            d = Scale(ref blk2);
+            d = Scale(ref halves, ref blk2);
             a20 = Step(Lanes(u, w, xq0, nb0), d * s0, a20);
             a21 = Step(Lanes(u, w, xq1, nb1), d * s1, a21);
 
             ref byte blk3 = ref Unsafe.Add(ref blk, 3 * stride);
             w = TBlock.Weights(ref blk3);
             u = w ^ bias;
-            d = Scale(ref blk3);
+            d = Scale(ref halves, ref blk3);
             a30 = Step(Lanes(u, w, xq0, nb0), d * s0, a30);
             a31 = Step(Lanes(u, w, xq1, nb1), d * s1, a31);
         }
@@ -172,57 +174,55 @@ internal static class TilesQ8_0
         Vector256<float> a02 = default, a12 = default, a22 = default, a32 = default;
         Vector256<float> a03 = default, a13 = default, a23 = default, a33 = default;
         var bias = Vector256.Create((byte)0x80);
+        ref float halves = ref Float.HalfTable.First;
         int nb = x0.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
-            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
-            var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
-            var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
-            var xq2 = Vector256.LoadUnsafe(ref q2, (nuint)(32 * b));
-            var xq3 = Vector256.LoadUnsafe(ref q3, (nuint)(32 * b));
-            var nb0 = NegativeBias(xq0);
-            var nb1 = NegativeBias(xq1);
-            var nb2 = NegativeBias(xq2);
-            var nb3 = NegativeBias(xq3);
-            var s0 = Vector256.Create(Unsafe.Add(ref xd0, b));
-            var s1 = Vector256.Create(Unsafe.Add(ref xd1, b));
-            var s2 = Vector256.Create(Unsafe.Add(ref xd2, b));
-            var s3 = Vector256.Create(Unsafe.Add(ref xd3, b));
-            ref byte blk0 = ref blk;
-            var w0 = TBlock.Weights(ref blk0);
-            var u0 = w0 ^ bias;
-            var d0 = Vector256.Create(Scale(ref blk0));
-            a00 = Step(Lanes(u0, w0, xq0, nb0), d0, s0, a00);
-            a01 = Step(Lanes(u0, w0, xq1, nb1), d0, s1, a01);
-            a02 = Step(Lanes(u0, w0, xq2, nb2), d0, s2, a02);
-            a03 = Step(Lanes(u0, w0, xq3, nb3), d0, s3, a03);
+            // The four rows' blocks first, then token by token: a token's activations, bias and scale are live only
+            // while its four products run, so the 16 accumulators, the rows' blocks and scales and one token's values
+            // fit the 32 registers (with all four tokens' values loaded first, 6 accumulators lived on the stack).
+            ref byte blk0 = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
+            ref byte blk1 = ref Unsafe.Add(ref blk0, stride);
+            ref byte blk2 = ref Unsafe.Add(ref blk0, 2 * stride);
+            ref byte blk3 = ref Unsafe.Add(ref blk0, 3 * stride);
+            var (w0, w1, w2, w3) = (TBlock.Weights(ref blk0), TBlock.Weights(ref blk1), TBlock.Weights(ref blk2), TBlock.Weights(ref blk3));
+            var (u0, u1, u2, u3) = (w0 ^ bias, w1 ^ bias, w2 ^ bias, w3 ^ bias);
+            var d0 = Vector256.Create(Scale(ref halves, ref blk0));
+            var d1 = Vector256.Create(Scale(ref halves, ref blk1));
+            var d2 = Vector256.Create(Scale(ref halves, ref blk2));
+            var d3 = Vector256.Create(Scale(ref halves, ref blk3));
 
-            ref byte blk1 = ref Unsafe.Add(ref blk, stride);
-            var w1 = TBlock.Weights(ref blk1);
-            var u1 = w1 ^ bias;
-            var d1 = Vector256.Create(Scale(ref blk1));
-            a10 = Step(Lanes(u1, w1, xq0, nb0), d1, s0, a10);
-            a11 = Step(Lanes(u1, w1, xq1, nb1), d1, s1, a11);
-            a12 = Step(Lanes(u1, w1, xq2, nb2), d1, s2, a12);
-            a13 = Step(Lanes(u1, w1, xq3, nb3), d1, s3, a13);
+            var xq = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
+            var nbias = NegativeBias(xq);
+            var s = Vector256.Create(Unsafe.Add(ref xd0, b));
+            a00 = Step(Lanes(u0, w0, xq, nbias), d0, s, a00);
+            a10 = Step(Lanes(u1, w1, xq, nbias), d1, s, a10);
+            a20 = Step(Lanes(u2, w2, xq, nbias), d2, s, a20);
+            a30 = Step(Lanes(u3, w3, xq, nbias), d3, s, a30);
 
-            ref byte blk2 = ref Unsafe.Add(ref blk, 2 * stride);
-            var w2 = TBlock.Weights(ref blk2);
-            var u2 = w2 ^ bias;
-            var d2 = Vector256.Create(Scale(ref blk2));
-            a20 = Step(Lanes(u2, w2, xq0, nb0), d2, s0, a20);
-            a21 = Step(Lanes(u2, w2, xq1, nb1), d2, s1, a21);
-            a22 = Step(Lanes(u2, w2, xq2, nb2), d2, s2, a22);
-            a23 = Step(Lanes(u2, w2, xq3, nb3), d2, s3, a23);
+            xq = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
+            nbias = NegativeBias(xq);
+            s = Vector256.Create(Unsafe.Add(ref xd1, b));
+            a01 = Step(Lanes(u0, w0, xq, nbias), d0, s, a01);
+            a11 = Step(Lanes(u1, w1, xq, nbias), d1, s, a11);
+            a21 = Step(Lanes(u2, w2, xq, nbias), d2, s, a21);
+            a31 = Step(Lanes(u3, w3, xq, nbias), d3, s, a31);
 
-            ref byte blk3 = ref Unsafe.Add(ref blk, 3 * stride);
-            var w3 = TBlock.Weights(ref blk3);
-            var u3 = w3 ^ bias;
-            var d3 = Vector256.Create(Scale(ref blk3));
-            a30 = Step(Lanes(u3, w3, xq0, nb0), d3, s0, a30);
-            a31 = Step(Lanes(u3, w3, xq1, nb1), d3, s1, a31);
-            a32 = Step(Lanes(u3, w3, xq2, nb2), d3, s2, a32);
-            a33 = Step(Lanes(u3, w3, xq3, nb3), d3, s3, a33);
+            xq = Vector256.LoadUnsafe(ref q2, (nuint)(32 * b));
+            nbias = NegativeBias(xq);
+            s = Vector256.Create(Unsafe.Add(ref xd2, b));
+            a02 = Step(Lanes(u0, w0, xq, nbias), d0, s, a02);
+            a12 = Step(Lanes(u1, w1, xq, nbias), d1, s, a12);
+            a22 = Step(Lanes(u2, w2, xq, nbias), d2, s, a22);
+            a32 = Step(Lanes(u3, w3, xq, nbias), d3, s, a32);
+
+            xq = Vector256.LoadUnsafe(ref q3, (nuint)(32 * b));
+            nbias = NegativeBias(xq);
+            s = Vector256.Create(Unsafe.Add(ref xd3, b));
+            a03 = Step(Lanes(u0, w0, xq, nbias), d0, s, a03);
+            a13 = Step(Lanes(u1, w1, xq, nbias), d1, s, a13);
+            a23 = Step(Lanes(u2, w2, xq, nbias), d2, s, a23);
+            a33 = Step(Lanes(u3, w3, xq, nbias), d3, s, a33);
         }
         Store(y, 0, a00, a10, a20, a30);
         Store(y, yStride, a01, a11, a21, a31);
@@ -250,6 +250,8 @@ internal static class TilesQ8_0
         Sse.Prefetch0(p + 3 * stride);
     }
 
+    // The block's f16 scale through the conversion table's first entry, which each loop reads once before it starts
+    // (see Float.HalfTable.First).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scale(ref byte blk) => Float.HalfTable.At(ref blk);
+    private static float Scale(ref float halves, ref byte blk) => Unsafe.Add(ref halves, Unsafe.ReadUnaligned<ushort>(ref blk));
 }
