@@ -31,13 +31,6 @@ internal static class TilesQ6K
         return Vector256.Create(c);
     }
 
-    // The four 32-value groups (6-bit values, unsigned) of half n of a block and their int16 scale vectors.
-    private struct Half128
-    {
-        public Vector256<byte> Q0, Q1, Q2, Q3;
-        public Vector256<short> S0, S1, S2, S3;
-    }
-
     /// <summary>Half n of a block: its four 32-value groups (values 32k .. 32k + 31 of the half in Qk) as unsigned 6-bit bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static (Vector256<byte> Q0, Vector256<byte> Q1, Vector256<byte> Q2, Vector256<byte> Q3) Values(ref byte blk, int n)
@@ -61,31 +54,26 @@ internal static class TilesQ6K
 
     private static Picks LoadPicks() => new(Pick0, Pick1, Pick2, Pick3);
 
+    // The int16 scale vectors of half n's four groups: group k's low 128 bits take sub-block 8n + 2k, its high 128
+    // bits sub-block 8n + 2k + 1, each scale in all 8 lanes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Half128 Unpack(ref byte blk, int n, Vector256<short> sc16, Picks picks)
+    private static (Vector256<short>, Vector256<short>, Vector256<short>, Vector256<short>) Scales(Vector256<short> sc16, int n, Picks picks)
     {
         var half = (n == 0 ? Avx2.Permute2x128(sc16, sc16, 0x00) : Avx2.Permute2x128(sc16, sc16, 0x11)).AsByte();
-        var (q0, q1, q2, q3) = Values(ref blk, n);
-        return new Half128
-        {
-            Q0 = q0,
-            Q1 = q1,
-            Q2 = q2,
-            Q3 = q3,
-            S0 = Avx2.Shuffle(half, picks.P0).AsInt16(),
-            S1 = Avx2.Shuffle(half, picks.P1).AsInt16(),
-            S2 = Avx2.Shuffle(half, picks.P2).AsInt16(),
-            S3 = Avx2.Shuffle(half, picks.P3).AsInt16(),
-        };
+        return (Avx2.Shuffle(half, picks.P0).AsInt16(), Avx2.Shuffle(half, picks.P1).AsInt16(),
+            Avx2.Shuffle(half, picks.P2).AsInt16(), Avx2.Shuffle(half, picks.P3).AsInt16());
     }
 
-    // Σ over the 4 groups of half n: scale · (pairs of 6-bit value · activation), 8 int32 lanes.
+    // Σ over the 4 groups of a half: scale · (pairs of 6-bit value · activation), 8 int32 lanes. Values and scales come
+    // as separate vectors, not one struct: the JIT keeps at most four fields of a struct in registers, and a struct of
+    // all eight went through the stack every block.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> HalfLanes(in Half128 h, ref sbyte q8) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q0, Vector256.LoadUnsafe(ref q8)), h.S0)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q1, Vector256.LoadUnsafe(ref q8, 32)), h.S1)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q2, Vector256.LoadUnsafe(ref q8, 64)), h.S2)
-        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(h.Q3, Vector256.LoadUnsafe(ref q8, 96)), h.S3);
+    private static Vector256<int> HalfLanes(Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
+        Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3, ref sbyte q8) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q0, Vector256.LoadUnsafe(ref q8)), s0)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q1, Vector256.LoadUnsafe(ref q8, 32)), s1)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q2, Vector256.LoadUnsafe(ref q8, 64)), s2)
+        + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q3, Vector256.LoadUnsafe(ref q8, 96)), s3);
 
     // −32 · (scale · 16-value activation sum), lane k from sub-blocks 2k and 2k + 1: the offset of the unsigned values.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -139,10 +127,12 @@ internal static class TilesQ6K
             ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
             var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
             ref sbyte q = ref Unsafe.Add(ref t.Q, 256 * b);
-            var lo = Unpack(ref blk, 0, sc16, picks);
-            var lanes = Offset(sc16, ref Unsafe.Add(ref t.Sums, 16 * b)) + HalfLanes(lo, ref q);
-            var hi = Unpack(ref blk, 1, sc16, picks);
-            lanes += HalfLanes(hi, ref Unsafe.Add(ref q, 128));
+            var (v0, v1, v2, v3) = Values(ref blk, 0);
+            var (s0, s1, s2, s3) = Scales(sc16, 0, picks);
+            var lanes = Offset(sc16, ref Unsafe.Add(ref t.Sums, 16 * b)) + HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref q);
+            (v0, v1, v2, v3) = Values(ref blk, 1);
+            (s0, s1, s2, s3) = Scales(sc16, 1, picks);
+            lanes += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref q, 128));
             acc = Step(lanes, Unsafe.Add(ref t.D, b) * BlockScale(ref halves, ref blk), acc);
         }
         return IntegerDotAvx2.Reduce(acc);
@@ -167,16 +157,16 @@ internal static class TilesQ6K
             var l1 = Offset(sc16, ref Unsafe.Add(ref t1.Sums, 16 * b));
             var l2 = Offset(sc16, ref Unsafe.Add(ref t2.Sums, 16 * b));
             var l3 = Offset(sc16, ref Unsafe.Add(ref t3.Sums, 16 * b));
-            var h = Unpack(ref blk, 0, sc16, picks);
-            l0 += HalfLanes(h, ref Unsafe.Add(ref t0.Q, at));
-            l1 += HalfLanes(h, ref Unsafe.Add(ref t1.Q, at));
-            l2 += HalfLanes(h, ref Unsafe.Add(ref t2.Q, at));
-            l3 += HalfLanes(h, ref Unsafe.Add(ref t3.Q, at));
-            h = Unpack(ref blk, 1, sc16, picks);
-            l0 += HalfLanes(h, ref Unsafe.Add(ref t0.Q, at + 128));
-            l1 += HalfLanes(h, ref Unsafe.Add(ref t1.Q, at + 128));
-            l2 += HalfLanes(h, ref Unsafe.Add(ref t2.Q, at + 128));
-            l3 += HalfLanes(h, ref Unsafe.Add(ref t3.Q, at + 128));
+            for (int n = 0; n < 2; n++)
+            {
+                var (v0, v1, v2, v3) = Values(ref blk, n);
+                var (s0, s1, s2, s3) = Scales(sc16, n, picks);
+                int h = at + 128 * n;
+                l0 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t0.Q, h));
+                l1 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t1.Q, h));
+                l2 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t2.Q, h));
+                l3 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t3.Q, h));
+            }
             float d = BlockScale(ref halves, ref blk);
             a0 = Step(l0, Unsafe.Add(ref t0.D, b) * d, a0);
             a1 = Step(l1, Unsafe.Add(ref t1.D, b) * d, a1);
