@@ -47,4 +47,31 @@ public sealed class IntegerTilesTests
         }
         GC.KeepAlive(keep);
     }
+
+    [Theory]
+    [InlineData(QuantType.Q8_0, 32)]
+    [InlineData(QuantType.Q8_0, 96)]
+    [InlineData(QuantType.Q8_0, 896)]
+    [InlineData(QuantType.Q5_0, 32)]
+    [InlineData(QuantType.Q5_0, 544)]
+    public void Eight_rows_of_one_token_equal_the_scalar_reference(QuantType type, int cols)
+    {
+        if (!IntegerTiles.SupportsOneToken8(KernelIsaSelection.Best, type, repacked: false)) return;
+        const int rows = 16;
+        var (w, keep) = TestData.Weight(type, rows, cols, seed: 7 * cols + (int)type);
+        var x = TestData.Random(cols, cols + 3, 2f);
+        x.AsSpan(0, 32).Clear();
+        var act = new Int8Activations(1, cols);
+        act.Quantize(ActivationRounding.PartnerOf(type), x, 1, cols);
+        var y = new float[rows];
+        IntegerTiles.DotOneToken8(w, 0, new TokenRows(act, 0, 1), y);
+        IntegerTiles.DotOneToken8(w, 8, new TokenRows(act, 0, 1), y);
+        for (int r = 0; r < rows; r++)
+        {
+            float expected = IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(0));
+            Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[r]),
+                $"{type} cols={cols} r={r}: scalar {expected:R}, 8-row kernel {y[r]:R}");
+        }
+        GC.KeepAlive(keep);
+    }
 }

@@ -28,6 +28,19 @@ internal static class IntegerTiles
         else Q8_0<TilesQ8_0.Q8_0Block>(w, r0, x, nTok, y, yStride);
     }
 
+    /// <summary>Whether <see cref="DotOneToken8"/> serves <paramref name="weight"/> on <paramref name="isa"/>.</summary>
+    public static bool SupportsOneToken8(KernelIsa isa, QuantType weight, bool repacked) =>
+        !repacked && isa == KernelIsa.Avx512 && weight is QuantType.Q8_0 or QuantType.Q5_0;
+
+    /// <summary>y [r0 + k] ← row r0 + k · token 0 of <paramref name="x"/>, for k &lt; 8 (decode's Q8_0/Q5_0 product).</summary>
+    public static void DotOneToken8(QTensor w, long r0, TokenRows x, Span<float> y)
+    {
+        ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
+        var y8 = y.Slice(checked((int)r0), 8);
+        if (w.Type == QuantType.Q5_0) TilesQ8_0.Rows8<TilesQ8_0.Q5_0Block>(ref row0, (nint)w.RowBytes, x.Row(0), y8);
+        else TilesQ8_0.Rows8<TilesQ8_0.Q8_0Block>(ref row0, (nint)w.RowBytes, x.Row(0), y8);
+    }
+
     // Q8_0 and Q5_0 (whose values unpack to the same signed bytes): 4 rows × 4, 2 or 1 tokens.
     private static void Q8_0<TBlock>(QTensor w, long r0, TokenRows x, int nTok, Span<float> y, int yStride)
         where TBlock : struct, TilesQ8_0.IBlock

@@ -149,6 +149,8 @@ public sealed class MatMul : IParallelJob
     private void IntegerRows(QTensor w, int start, int limit)
     {
         var x = new TokenRows(_int8, 0, 1);
+        if (_nTok == 1 && IntegerTiles.SupportsOneToken8(KernelIsaSelection.Current, w.Type, w.LlamaRepacked))
+            for (; start + 8 <= limit; start += 8) IntegerTiles.DotOneToken8(w, start, x, _y);
         for (int r0 = start; r0 < limit; r0 += RowTile)
             RowTileProduct(w, r0, Math.Min(r0 + RowTile, limit), x, _y, _rows);
     }

@@ -93,6 +93,55 @@ internal static class TilesQ8_0
         y[3] = IntegerDotAvx2.Reduce(a3);
     }
 
+    /// <summary>
+    /// y [8] ← rows at <paramref name="row0"/> (+ k·stride) · x: decode's one token over 8 rows, so that each activation
+    /// block, its bias and the loop's bookkeeping serve twice the rows of <see cref="Rows4{TBlock}"/>, while the next
+    /// tile's 8 rows are prefetched block by block (every other block, or none, was slower: 8 streams outrun the
+    /// hardware prefetcher). `deepsharp bench -p 0 -n 64`, A/B in one build: 0.5B Q8_0 32.5 → 39.4 t/s at 1 thread,
+    /// 50–54 → 62–65 at 2; 1.5B Q8_0 +3–20% at 1 thread, +20% at 2.
+    /// </summary>
+    [MethodImpl(KernelLoop.Options)]
+    public static void Rows8<TBlock>(ref byte row0, nint stride, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
+    {
+        ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
+        ref float xd = ref MemoryMarshal.GetReference(x.Scales);
+        ref float halves = ref Float.HalfTable.First;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
+        var bias = Vector256.Create((byte)0x80);
+        nint four = 4 * stride;
+        int nb = x.Scales.Length;
+        for (int b = 0; b < nb; b++)
+        {
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
+            ref byte blk4 = ref Unsafe.Add(ref blk, four);
+            var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
+            var nbias = NegativeBias(xq);
+            float s = Unsafe.Add(ref xd, b);
+            PrefetchNextTile(ref blk4, stride);
+            PrefetchNextTile(ref Unsafe.Add(ref blk4, four), stride);
+            a0 = RowStep<TBlock>(ref blk, xq, nbias, s, bias, ref halves, a0);
+            a1 = RowStep<TBlock>(ref Unsafe.Add(ref blk, stride), xq, nbias, s, bias, ref halves, a1);
+            a2 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 2 * stride), xq, nbias, s, bias, ref halves, a2);
+            a3 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 3 * stride), xq, nbias, s, bias, ref halves, a3);
+            a4 = RowStep<TBlock>(ref blk4, xq, nbias, s, bias, ref halves, a4);
+            a5 = RowStep<TBlock>(ref Unsafe.Add(ref blk4, stride), xq, nbias, s, bias, ref halves, a5);
+            a6 = RowStep<TBlock>(ref Unsafe.Add(ref blk4, 2 * stride), xq, nbias, s, bias, ref halves, a6);
+            a7 = RowStep<TBlock>(ref Unsafe.Add(ref blk4, 3 * stride), xq, nbias, s, bias, ref halves, a7);
+        }
+        Store(y, 0, a0, a1, a2, a3);
+        Store(y, 4, a4, a5, a6, a7);
+    }
+
+    // One row's block against the token's: its float step (the scale product is the scalar one, as in Rows4).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RowStep<TBlock>(ref byte blk, Vector256<sbyte> xq, Vector256<int> nbias, float s,
+        Vector256<byte> bias, ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
+    {
+        var w = TBlock.Weights(ref blk);
+        return Step(Lanes(w ^ bias, w, xq, nbias), Scale(ref halves, ref blk) * s, acc);
+    }
+
     /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
     [MethodImpl(KernelLoop.Options)]
     public static void Rows4x2<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, Span<float> y0, Span<float> y1)
