@@ -4,11 +4,12 @@ using DeepSharp.Synth;
 namespace DeepSharp.LoadBench;
 
 /// <summary>Command line of the load benchmark.</summary>
-internal sealed record LoadOptionsCli(string ModelPath, int Threads, int Streams, int Tokens, int Reps, int Context, bool StepProfile)
+internal sealed record LoadOptionsCli(string ModelPath, int Threads, int Streams, int Tokens, int Reps, int Context, bool StepProfile, int? WindowMs)
 {
     public const string Usage =
-        "usage: DeepSharp.LoadBench [--model FILE | --synth PRESET:TYPE] [--threads 2] [--streams 4] [--tokens 24] [--reps 3] [--ctx 512] [--step-profile]\n" +
+        "usage: DeepSharp.LoadBench [--model FILE | --synth PRESET:TYPE] [--threads 2] [--streams 4] [--tokens 24] [--reps 3] [--ctx 512] [--window-ms MS] [--step-profile]\n" +
         "  default model: --synth r1-distill-qwen-1.5b:q4_k_m (written once to /tmp/deepsharp-bench)\n" +
+        "  --window-ms: the server's admission window (ServerOptions.AdmissionWindow; default: the server's)\n" +
         "  --step-profile: no server; time the batched decode step (1 vs --streams sessions) and each weight matrix's product";
 
     public static LoadOptionsCli Parse(string[] args)
@@ -17,6 +18,7 @@ internal sealed record LoadOptionsCli(string ModelPath, int Threads, int Streams
         string synth = "r1-distill-qwen-1.5b:q4_k_m";
         int threads = 2, streams = 4, tokens = 24, reps = 3, ctx = 512;
         bool stepProfile = false;
+        int? windowMs = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -29,11 +31,12 @@ internal sealed record LoadOptionsCli(string ModelPath, int Threads, int Streams
                 case "--tokens": tokens = Int("--tokens", Value(), 1, 4096); break;
                 case "--reps": reps = Int("--reps", Value(), 1, 100); break;
                 case "--ctx": ctx = Int("--ctx", Value(), 64, 131072); break;
+                case "--window-ms": windowMs = Int("--window-ms", Value(), 0, 1000); break;
                 case "--step-profile": stepProfile = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new LoadOptionsCli(model ?? SynthesizeCached(synth), threads, streams, tokens, reps, ctx, stepProfile);
+        return new LoadOptionsCli(model ?? SynthesizeCached(synth), threads, streams, tokens, reps, ctx, stepProfile, windowMs);
     }
 
     private static int Int(string name, string text, int min, int max) =>

@@ -27,10 +27,10 @@ if (o.StepProfile)
     return 0;
 }
 Console.WriteLine(string.Create(inv,
-    $"model {o.ModelPath}, threads {o.Threads}, parallel {o.Streams}, ctx {o.Context}, {o.Tokens} tokens per stream, reps {o.Reps}, load average before: {LoadAverage()}"));
+    $"model {o.ModelPath}, threads {o.Threads}, parallel {o.Streams}, ctx {o.Context}, admission window {(o.WindowMs is int w ? $"{w} ms" : "default")}, {o.Tokens} tokens per stream, reps {o.Reps}, load average before: {LoadAverage()}"));
 var backend = ChatModelBackend.Load(o.ModelPath, new LoadOptions { Threads = o.Threads, ContextSize = o.Context });
 await using var server = await DeepSharpServer.StartAsync(backend,
-    new ServerOptions { Host = "127.0.0.1", Port = 0, Parallel = o.Streams }, ownsBackend: true);
+    WithWindow(new ServerOptions { Host = "127.0.0.1", Port = 0, Parallel = o.Streams }, o.WindowMs), ownsBackend: true);
 using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
 var client = new StreamClient(http);
 
@@ -51,6 +51,9 @@ Console.WriteLine(string.Create(inv,
     $"aggregate generation tokens/s (median of {o.Reps}): 1 stream {one:0.00}, {o.Streams} streams {many:0.00}, ratio {many / one:0.00}x"));
 Console.WriteLine($"load average after: {LoadAverage()}");
 return 0;
+
+static ServerOptions WithWindow(ServerOptions options, int? windowMs) =>
+    windowMs is int ms ? options with { AdmissionWindow = TimeSpan.FromMilliseconds(ms) } : options;
 
 static double Median(IEnumerable<double> values)
 {

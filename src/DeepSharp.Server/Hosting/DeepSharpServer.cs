@@ -48,7 +48,7 @@ public sealed class DeepSharpServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var metrics = new ServerMetrics();
-        var scheduler = new SlotScheduler(backend, options.Parallel, options.QueueCapacity, metrics);
+        var scheduler = new SlotScheduler(backend, options.Parallel, options.QueueCapacity, metrics, options.AdmissionWindow);
         var state = new ServerState(backend, scheduler, metrics, options);
         var app = Build(state);
         try

@@ -18,6 +18,14 @@ public sealed record ServerOptions
     /// <summary>Requests that may wait for a slot; beyond that the server answers 503 with Retry-After.</summary>
     public int QueueCapacity { get; init; } = 16;
 
+    /// <summary>
+    /// How long an idle server, once a request arrives, waits for others before it starts (ending early when every slot
+    /// has one), so that requests sent together have their prompts read in one batched pass rather than the first alone
+    /// and the rest a round later. Adds at most this to a lone request's first token; never delays a running stream.
+    /// 5 ms by default; zero turns it off.
+    /// </summary>
+    public TimeSpan AdmissionWindow { get; init; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>When set, every API request needs <c>Authorization: Bearer KEY</c> (or <c>x-api-key: KEY</c>).</summary>
     public string? ApiKey { get; init; }
 
@@ -54,5 +62,7 @@ public sealed record ServerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(QueueCapacity, nameof(QueueCapacity));
         ArgumentOutOfRangeException.ThrowIfNegative(RateLimitPerMinute, nameof(RateLimitPerMinute));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequestBodyBytes, 1024, nameof(MaxRequestBodyBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(AdmissionWindow, TimeSpan.Zero, nameof(AdmissionWindow));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(AdmissionWindow, TimeSpan.FromSeconds(1), nameof(AdmissionWindow));
     }
 }

@@ -23,6 +23,7 @@ internal sealed class SlotScheduler : IDisposable
     internal const int PromptChunk = 128;
 
     private readonly IModelBackend _backend;
+    private readonly TimeSpan _admissionWindow;
     private readonly Slot[] _slots;
     private readonly LinkedList<GenerationJob> _waiting = new();
     private readonly Lock _gate = new();
@@ -37,11 +38,13 @@ internal sealed class SlotScheduler : IDisposable
     private volatile bool _stopping;
     private int _busy;
 
-    public SlotScheduler(IModelBackend backend, int slots, int queueCapacity, ServerMetrics metrics)
+    public SlotScheduler(IModelBackend backend, int slots, int queueCapacity, ServerMetrics metrics, TimeSpan admissionWindow = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(queueCapacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(admissionWindow, TimeSpan.Zero);
         _backend = backend;
+        _admissionWindow = admissionWindow;
         _metrics = metrics;
         QueueCapacity = queueCapacity;
         _slots = new Slot[slots];
@@ -77,6 +80,7 @@ internal sealed class SlotScheduler : IDisposable
     {
         while (!_stopping)
         {
+            AwaitCompany();
             Admit();
             bool any = false;
             _promptBudget = PromptChunk;
@@ -92,6 +96,26 @@ internal sealed class SlotScheduler : IDisposable
                 _wake.Wait(TimeSpan.FromMilliseconds(250));
                 _wake.Reset();
             }
+        }
+    }
+
+    /// <summary>
+    /// On an idle server with jobs waiting, waits up to the admission window (<see cref="ServerOptions.AdmissionWindow"/>)
+    /// for more to arrive, until the slots are full. Requests sent together reach the scheduler milliseconds apart;
+    /// without the wait the first has its prompt read alone and the others a round later, while the first is already
+    /// generating. With it they share the first round. A running stream never waits for it.
+    /// </summary>
+    private void AwaitCompany()
+    {
+        if (_admissionWindow <= TimeSpan.Zero || BusySlots > 0) return;
+        var clock = Stopwatch.StartNew();
+        while (!_stopping)
+        {
+            int waiting = QueueLength;
+            var left = _admissionWindow - clock.Elapsed;
+            if (waiting == 0 || waiting >= _slots.Length || left <= TimeSpan.Zero) return;
+            _wake.Wait(left);
+            _wake.Reset();
         }
     }
 
