@@ -82,4 +82,12 @@ public sealed class Int8Activations
 
     /// <summary>Token <paramref name="token"/>'s quants, scales and sums together.</summary>
     public Int8Row Row(int token) => new(Quants(token), Scales(token), Sums(token), BlockSums(token));
+
+    /// <summary>Row <paramref name="token"/>'s first quant, unchecked: for tile loops that step through many rows.</summary>
+    internal ref sbyte QuantsAt(int token) =>
+        ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_qs), _quantsStart + token * _cols);
+
+    /// <summary>Row <paramref name="token"/>'s first block scale, unchecked (see <see cref="QuantsAt"/>).</summary>
+    internal ref float ScalesAt(int token) =>
+        ref System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_d), token * (_cols / 32));
 }

@@ -21,6 +21,17 @@ internal static class IntegerDotAvx2
         return (s.GetElement(0) + s.GetElement(2)) + (s.GetElement(1) + s.GetElement(3));
     }
 
+    /// <summary>[Reduce(a), Reduce(b), Reduce(c), Reduce(d)]: the same additions, lane by lane, in a few shuffles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Reduce4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        Vector128<float> sa = a.GetLower() + a.GetUpper(), sb = b.GetLower() + b.GetUpper();
+        Vector128<float> sc = c.GetLower() + c.GetUpper(), sd = d.GetLower() + d.GetUpper();
+        var ab = Sse.UnpackLow(sa, sb) + Sse.UnpackHigh(sa, sb);   // [a0+a2, b0+b2, a1+a3, b1+b3]
+        var cd = Sse.UnpackLow(sc, sd) + Sse.UnpackHigh(sc, sd);   // [c0+c2, d0+d2, c1+c3, d1+d3]
+        return Sse.MoveLowToHigh(ab, cd) + Sse.MoveHighToLow(cd, ab);
+    }
+
     // Lane k = Σ_{j=4k..4k+3} w[j]·x[j], w unsigned (≤ 128), x in [−127, 127]: exact in int32.
     internal static Vector256<int> UnsignedLanes(Vector256<byte> w, Vector256<sbyte> x) => AvxVnni.IsSupported
         ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, w, x)

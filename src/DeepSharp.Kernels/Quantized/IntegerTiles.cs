@@ -48,9 +48,11 @@ internal static class IntegerTiles
         ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
         nint stride = (nint)w.RowBytes;
         int at = checked((int)r0), t = 0;
-        if (KernelIsaSelection.Current == KernelIsa.Avx512)
-            for (; t + 3 < nTok; t += 4)
-                TilesQ8_0.Rows4x4<TBlock>(ref row0, stride, x.Row(t), x.Row(t + 1), x.Row(t + 2), x.Row(t + 3), y[(t * yStride + at)..], yStride);
+        if (KernelIsaSelection.Current == KernelIsa.Avx512 && nTok >= 4)
+        {
+            t = nTok / 4 * 4;
+            TilesQ8_0.Rows4x4<TBlock>(ref row0, stride, x, t, w.Cols / 32, y.Slice(at), yStride);
+        }
         for (; t + 1 < nTok; t += 2)
             TilesQ8_0.Rows4x2<TBlock>(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));
         if (t < nTok)
@@ -81,4 +83,8 @@ internal static class IntegerTiles
 internal readonly struct TokenRows(Int8Activations act, int first, int step)
 {
     public Int8Row Row(int t) => act.Row(first + t * step);
+
+    /// <summary>Token t's first quant and first block scale, unchecked (t below the tokens quantized).</summary>
+    public ref sbyte QuantsAt(int t) => ref act.QuantsAt(first + t * step);
+    public ref float ScalesAt(int t) => ref act.ScalesAt(first + t * step);
 }

@@ -87,10 +87,7 @@ internal static class TilesQ8_0
             a2 = Step(Lanes(w2 ^ bias, w2, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, 2 * stride)) * s, a2);
             a3 = Step(Lanes(w3 ^ bias, w3, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, 3 * stride)) * s, a3);
         }
-        y[0] = IntegerDotAvx2.Reduce(a0);
-        y[1] = IntegerDotAvx2.Reduce(a1);
-        y[2] = IntegerDotAvx2.Reduce(a2);
-        y[3] = IntegerDotAvx2.Reduce(a3);
+        Store(y, 0, a0, a1, a2, a3);
     }
 
     /// <summary>
@@ -192,39 +189,35 @@ internal static class TilesQ8_0
             a30 = Step(Lanes(u, w, xq0, nb0), d * s0, a30);
             a31 = Step(Lanes(u, w, xq1, nb1), d * s1, a31);
         }
-        y0[0] = IntegerDotAvx2.Reduce(a00);
-        y0[1] = IntegerDotAvx2.Reduce(a10);
-        y0[2] = IntegerDotAvx2.Reduce(a20);
-        y0[3] = IntegerDotAvx2.Reduce(a30);
-        y1[0] = IntegerDotAvx2.Reduce(a01);
-        y1[1] = IntegerDotAvx2.Reduce(a11);
-        y1[2] = IntegerDotAvx2.Reduce(a21);
-        y1[3] = IntegerDotAvx2.Reduce(a31);
+        Store(y0, 0, a00, a10, a20, a30);
+        Store(y1, 0, a01, a11, a21, a31);
     }
 
     /// <summary>
-    /// y [t·yStride + k] ← row k · x_t for 4 rows and 4 tokens: 16 accumulators, which AVX-512's 32 vector registers
-    /// hold (the JIT uses them for 256-bit code too); the scale products are formed in vector lanes.
+    /// y [t·yStride + k] ← row k · x_t for 4 rows and tokens t &lt; <paramref name="nTok"/> (a multiple of 4), 4 tokens
+    /// at a time: 16 accumulators, which AVX-512's 32 vector registers hold (the JIT uses them for 256-bit code too); the
+    /// scale products are formed in vector lanes. The token loop is inside so that a short row (0.5B: 28 blocks) does
+    /// not pay a call and four checked activation rows per 4 tokens.
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void Rows4x4<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3,
-        Span<float> y, int yStride) where TBlock : struct, IBlock
+    public static void Rows4x4<TBlock>(ref byte row0, nint stride, in TokenRows x, int nTok, int blocks, Span<float> y, int yStride)
+        where TBlock : struct, IBlock
     {
-        ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants);
-        ref sbyte q1 = ref MemoryMarshal.GetReference(x1.Quants);
-        ref sbyte q2 = ref MemoryMarshal.GetReference(x2.Quants);
-        ref sbyte q3 = ref MemoryMarshal.GetReference(x3.Quants);
-        ref float xd0 = ref MemoryMarshal.GetReference(x0.Scales);
-        ref float xd1 = ref MemoryMarshal.GetReference(x1.Scales);
-        ref float xd2 = ref MemoryMarshal.GetReference(x2.Scales);
-        ref float xd3 = ref MemoryMarshal.GetReference(x3.Scales);
+        for (int t = 0; t < nTok; t += 4)
+            Rows4x4Tokens<TBlock>(ref row0, stride, ref x.QuantsAt(t), ref x.QuantsAt(t + 1), ref x.QuantsAt(t + 2), ref x.QuantsAt(t + 3),
+                ref x.ScalesAt(t), ref x.ScalesAt(t + 1), ref x.ScalesAt(t + 2), ref x.ScalesAt(t + 3), blocks, y.Slice(t * yStride), yStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows4x4Tokens<TBlock>(ref byte row0, nint stride, ref sbyte q0, ref sbyte q1, ref sbyte q2, ref sbyte q3,
+        ref float xd0, ref float xd1, ref float xd2, ref float xd3, int nb, Span<float> y, int yStride) where TBlock : struct, IBlock
+    {
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
         Vector256<float> a02 = default, a12 = default, a22 = default, a32 = default;
         Vector256<float> a03 = default, a13 = default, a23 = default, a33 = default;
         var bias = Vector256.Create((byte)0x80);
         ref float halves = ref Float.HalfTable.First;
-        int nb = x0.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
             // The four rows' blocks first, then token by token: a token's activations, bias and scale are live only
@@ -279,13 +272,10 @@ internal static class TilesQ8_0
         Store(y, 3 * yStride, a03, a13, a23, a33);
     }
 
-    private static void Store(Span<float> y, int at, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3)
-    {
-        y[at] = IntegerDotAvx2.Reduce(r0);
-        y[at + 1] = IntegerDotAvx2.Reduce(r1);
-        y[at + 2] = IntegerDotAvx2.Reduce(r2);
-        y[at + 3] = IntegerDotAvx2.Reduce(r3);
-    }
+    // y [at .. at + 4] ← the four accumulators' sums (IntegerDotAvx2.Reduce4: Reduce's order, four at a time).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Span<float> y, int at, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3) =>
+        IntegerDotAvx2.Reduce4(r0, r1, r2, r3).StoreUnsafe(ref MemoryMarshal.GetReference(y.Slice(at, 4)));
 
     // Four rows are four short streams the hardware prefetcher keeps losing at each new tile: fetch the next tile's
     // bytes (4 rows on) while this one is computed, so decode stays bandwidth-bound.
