@@ -1,4 +1,3 @@
-using DeepSharp.Chat;
 using DeepSharp.Sampling;
 using DeepSharp.Server.Backend;
 using DeepSharp.Server.Scheduling;
@@ -63,7 +62,7 @@ public sealed class AdmissionTests
     }
 
     /// <summary>The scripted backend, recording how many slots each batched pass served.</summary>
-    private sealed class RecordingBackend(ScriptedBackend inner) : IModelBackend
+    private sealed class RecordingBackend(ScriptedBackend inner) : DelegatingBackend(inner)
     {
         private readonly List<int> _passes = [];
 
@@ -73,24 +72,12 @@ public sealed class AdmissionTests
         }
 
         public TaskCompletionSource FirstPassStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public string ModelId => inner.ModelId;
-        public int ContextSize => inner.ContextSize;
-        public int VocabSize => inner.VocabSize;
-        public SamplingOptions DefaultSampling => inner.DefaultSampling;
-        public RenderedPrompt RenderChat(IReadOnlyList<ChatMessage> messages) => inner.RenderChat(messages);
-        public int[] Tokenize(string text) => inner.Tokenize(text);
-        public bool IsEndOfGeneration(int token) => inner.IsEndOfGeneration(token);
-        public byte[] TokenBytes(int token) => inner.TokenBytes(token);
-        public ITokenDecoder CreateDecoder() => inner.CreateDecoder();
-        public ISequenceSlot CreateSlot() => inner.CreateSlot();
 
-        public void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
+        public override void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
         {
             lock (_passes) _passes.Add(slots.Count);
             FirstPassStarted.TrySetResult();
-            for (int i = 0, first = 0; i < slots.Count; first += counts[i], i++) slots[i].Append(tokens.Slice(first, counts[i]));
+            base.AppendEach(slots, tokens, counts);
         }
-
-        public void Dispose() => inner.Dispose();
     }
 }

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using DeepSharp.Chat;
 using DeepSharp.Models;
-using DeepSharp.Sampling;
 using DeepSharp.Server.Backend;
 using DeepSharp.Synth;
 
@@ -49,29 +47,17 @@ public sealed class BatchingTests : IDisposable
 
     /// <summary>The real backend, counting batched steps of two or more slots; each step waits a little so that
     /// concurrent requests overlap however the HTTP requests happen to arrive.</summary>
-    private sealed class CountingBackend(ChatModelBackend inner) : IModelBackend
+    private sealed class CountingBackend(ChatModelBackend inner) : DelegatingBackend(inner)
     {
         private int _batched;
 
         public int BatchedSteps => Volatile.Read(ref _batched);
-        public string ModelId => inner.ModelId;
-        public int ContextSize => inner.ContextSize;
-        public int VocabSize => inner.VocabSize;
-        public SamplingOptions DefaultSampling => inner.DefaultSampling;
-        public RenderedPrompt RenderChat(IReadOnlyList<ChatMessage> messages) => inner.RenderChat(messages);
-        public int[] Tokenize(string text) => inner.Tokenize(text);
-        public bool IsEndOfGeneration(int token) => inner.IsEndOfGeneration(token);
-        public byte[] TokenBytes(int token) => inner.TokenBytes(token);
-        public ITokenDecoder CreateDecoder() => inner.CreateDecoder();
-        public ISequenceSlot CreateSlot() => inner.CreateSlot();
 
-        public void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
+        public override void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
         {
             if (slots.Count > 1) Interlocked.Increment(ref _batched);
             Thread.Sleep(5);
-            inner.AppendEach(slots, tokens, counts);
+            base.AppendEach(slots, tokens, counts);
         }
-
-        public void Dispose() => inner.Dispose();
     }
 }
