@@ -5,7 +5,8 @@ namespace DeepSharp.Kernels.Quantized;
 /// <summary>
 /// Four consecutive rows against every token of a batch through the multi-row kernels (<see cref="TilesQ8_0"/>, <see cref="TilesQ6K"/>):
 /// the same bits as <see cref="IntegerDot.Dot(KernelIsa, QuantType, ReadOnlySpan{byte}, in Int8Row)"/> row by row,
-/// with each activation block loaded once per four rows and each weight block once per two tokens.
+/// with each activation block loaded once per four rows and each weight block once per two or four tokens; and eight rows
+/// against decode's one token (<see cref="DotOneToken8"/>).
 /// </summary>
 internal static class IntegerTiles
 {

@@ -6,8 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepSharp.Kernels.Quantized;
 
 /// <summary>
-/// Q8_0 (and Q5_0) rows · Q8_0 tokens, several at once (4 rows × 1 or 2 tokens): each activation block load serves four rows
-/// and each weight block load serves every token of the tile. Every (row, token) pair keeps its own 8 float lanes
+/// Q8_0 (and Q5_0) rows · Q8_0 tokens, several at once (4 rows × 1, 2 or 4 tokens; 8 rows × 1 token for decode): each
+/// activation block load serves every row of the tile and each weight block load serves every token of it. Every (row, token) pair keeps its own 8 float lanes
 /// and takes its blocks in order with one fused multiply-add each, exactly as <see cref="IntegerDotScalar.Q8_0"/>,
 /// so results are bit-identical; only the exact integer lanes are computed differently.
 /// </summary>
