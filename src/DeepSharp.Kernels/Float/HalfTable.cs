@@ -14,14 +14,18 @@ public static class HalfTable
 
     /// <summary>The float value of the f16 stored little-endian at <paramref name="p"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float At(ref byte p) =>
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Values), Unsafe.ReadUnaligned<ushort>(ref p));
+    public static float At(ref byte p) => At(ref First, ref p);
 
     /// <summary>
-    /// The table's first entry, for loops that look up a value per block: taken once before the loop, it spares each
-    /// iteration the static field's initialisation check, which the JIT otherwise keeps inside fully optimised loops.
+    /// The table's first entry, for loops that look up a value per block: taken once before the loop and passed to
+    /// <see cref="At(ref float, ref byte)"/>, it spares each iteration the static field's initialisation check, which
+    /// the JIT otherwise keeps inside fully optimised loops.
     /// </summary>
     public static ref float First => ref MemoryMarshal.GetArrayDataReference(Values);
+
+    /// <summary>The float value of the f16 at <paramref name="p"/>, through the table's <see cref="First"/> entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float At(ref float first, ref byte p) => Unsafe.Add(ref first, Unsafe.ReadUnaligned<ushort>(ref p));
 
     /// <summary>The float value of f16 bits <paramref name="bits"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

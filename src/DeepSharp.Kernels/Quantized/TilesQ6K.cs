@@ -110,8 +110,7 @@ internal static class TilesQ6K
 
     /// <summary>The block's f16 scale d, through the conversion table's first entry <paramref name="halves"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float BlockScale(ref float halves, ref byte blk) =>
-        Unsafe.Add(ref halves, Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref blk, 208)));
+    internal static float BlockScale(ref float halves, ref byte blk) => Float.HalfTable.At(ref halves, ref Unsafe.Add(ref blk, 208));
 
     /// <summary>The row at <paramref name="row"/> · x.</summary>
     [MethodImpl(KernelLoop.Options)]

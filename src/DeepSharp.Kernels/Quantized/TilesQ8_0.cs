@@ -7,9 +7,10 @@ namespace DeepSharp.Kernels.Quantized;
 
 /// <summary>
 /// Q8_0 (and Q5_0) rows · Q8_0 tokens, several at once (4 rows × 1, 2 or 4 tokens; 8 rows × 1 token for decode): each
-/// activation block load serves every row of the tile and each weight block load serves every token of it. Every (row, token) pair keeps its own 8 float lanes
-/// and takes its blocks in order with one fused multiply-add each, exactly as <see cref="IntegerDotScalar.Q8_0"/>,
-/// so results are bit-identical; only the exact integer lanes are computed differently.
+/// activation block load serves every row of the tile and each weight block load serves every token of it. Every
+/// (row, token) pair keeps its own 8 float lanes and takes its blocks in order with one fused multiply-add each,
+/// exactly as <see cref="IntegerDotScalar.Q8_0"/>, so results are bit-identical; only the exact integer lanes are
+/// computed differently.
 /// </summary>
 /// <remarks>
 /// With AVX-VNNI the signed·signed lanes come from one unsigned·signed dpbusd: (w + 128)·x summed by 4, starting
@@ -78,14 +79,10 @@ internal static class TilesQ8_0
             var nbias = NegativeBias(xq);
             float s = Unsafe.Add(ref xd, b);
             PrefetchNextTile(ref blk, stride);
-            var w0 = TBlock.Weights(ref blk);
-            var w1 = TBlock.Weights(ref Unsafe.Add(ref blk, stride));
-            var w2 = TBlock.Weights(ref Unsafe.Add(ref blk, 2 * stride));
-            var w3 = TBlock.Weights(ref Unsafe.Add(ref blk, 3 * stride));
-            a0 = Step(Lanes(w0 ^ bias, w0, xq, nbias), Scale(ref halves, ref blk) * s, a0);
-            a1 = Step(Lanes(w1 ^ bias, w1, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, stride)) * s, a1);
-            a2 = Step(Lanes(w2 ^ bias, w2, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, 2 * stride)) * s, a2);
-            a3 = Step(Lanes(w3 ^ bias, w3, xq, nbias), Scale(ref halves, ref Unsafe.Add(ref blk, 3 * stride)) * s, a3);
+            a0 = RowStep<TBlock>(ref blk, xq, nbias, s, bias, ref halves, a0);
+            a1 = RowStep<TBlock>(ref Unsafe.Add(ref blk, stride), xq, nbias, s, bias, ref halves, a1);
+            a2 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 2 * stride), xq, nbias, s, bias, ref halves, a2);
+            a3 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 3 * stride), xq, nbias, s, bias, ref halves, a3);
         }
         Store(y, 0, a0, a1, a2, a3);
     }
@@ -130,7 +127,7 @@ internal static class TilesQ8_0
         Store(y, 4, a4, a5, a6, a7);
     }
 
-    // One row's block against the token's: its float step (the scale product is the scalar one, as in Rows4).
+    // One row's block against the token's: its float step (the scale product is one scalar multiply).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> RowStep<TBlock>(ref byte blk, Vector256<sbyte> xq, Vector256<int> nbias, float s,
         Vector256<byte> bias, ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
@@ -289,8 +286,8 @@ internal static class TilesQ8_0
         Sse.Prefetch0(p + 3 * stride);
     }
 
-    // The block's f16 scale through the conversion table's first entry, which each loop reads once before it starts
-    // (see Float.HalfTable.First).
+    // The block's f16 scale (its first two bytes) through the conversion table's first entry, which each loop reads
+    // once before it starts (see Float.HalfTable.First).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scale(ref float halves, ref byte blk) => Unsafe.Add(ref halves, Unsafe.ReadUnaligned<ushort>(ref blk));
+    private static float Scale(ref float halves, ref byte blk) => Float.HalfTable.At(ref halves, ref blk);
 }
