@@ -39,6 +39,11 @@ internal static class TilesQ6KAvx512
     private static readonly Vector512<ushort> HighBitsDown = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
 
     /// <summary>y [k·yStride] ← the row at <paramref name="row"/> · token k, k &lt; 4.</summary>
+    /// <remarks>
+    /// Tokens go in pairs through the steps after the products: one 512-bit vector holds token a's 8 lanes in its low
+    /// half and token b's in its high half, so folding, taking the offset, converting and the fused multiply-add run
+    /// once per pair (lane for lane the same operations as one token at a time).
+    /// </remarks>
     [MethodImpl(KernelLoop.Options)]
     public static void RowX4(ref byte row, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3, Span<float> y, int yStride)
     {
@@ -53,7 +58,8 @@ internal static class TilesQ6KAvx512
         ref float halves = ref Float.HalfTable.First;
         var (pick0, pick1, pick2, pick3) = (ScalePick[0], ScalePick[1], ScalePick[2], ScalePick[3]);
         var (up, down) = (HighBitsUp, HighBitsDown);
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        var (m4, m30) = (Vector512.Create((byte)0x0F), Vector512.Create((byte)0x30));
+        Vector512<float> a01 = default, a23 = default;
         int nb = x0.Quants.Length / 256;
         for (int b = 0; b < nb; b++)
         {
@@ -61,29 +67,59 @@ internal static class TilesQ6KAvx512
             TilesQ6K.PrefetchAhead(ref blk);
             var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
             var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
-            var (w0, w1) = Half(ref blk, 0, up, down);
-            var (w2, w3) = Half(ref blk, 1, up, down);
-            float d = TilesQ6K.BlockScale(ref halves, ref blk);
+            // 32·scale fits int16 (|scale| ≤ 128), and madd(32·scale, sums) = 32·madd(scale, sums) exactly in int32.
+            var sc32 = Twice(Avx2.ShiftLeftLogical(sc16, 5).AsByte()).AsInt16();
+            var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
+            var (w2, w3) = Half(ref blk, 1, up, down, m4, m30);
+            var d = Vector512.Create(TilesQ6K.BlockScale(ref halves, ref blk));
             int at = 256 * b, sums = 16 * b;
-            a0 = TilesQ6K.Step(Sums(w0, w1, w2, w3, c0, c1, c2, c3, sc16, ref Unsafe.Add(ref q0, at), ref Unsafe.Add(ref s0, sums)), Unsafe.Add(ref d0, b) * d, a0);
-            a1 = TilesQ6K.Step(Sums(w0, w1, w2, w3, c0, c1, c2, c3, sc16, ref Unsafe.Add(ref q1, at), ref Unsafe.Add(ref s1, sums)), Unsafe.Add(ref d1, b) * d, a1);
-            a2 = TilesQ6K.Step(Sums(w0, w1, w2, w3, c0, c1, c2, c3, sc16, ref Unsafe.Add(ref q2, at), ref Unsafe.Add(ref s2, sums)), Unsafe.Add(ref d2, b) * d, a2);
-            a3 = TilesQ6K.Step(Sums(w0, w1, w2, w3, c0, c1, c2, c3, sc16, ref Unsafe.Add(ref q3, at), ref Unsafe.Add(ref s3, sums)), Unsafe.Add(ref d3, b) * d, a3);
+            var p0 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q0, at));
+            var p1 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q1, at));
+            a01 = PairStep(p0, p1, sc32, ref Unsafe.Add(ref s0, sums), ref Unsafe.Add(ref s1, sums),
+                d * PairOf(Unsafe.Add(ref d0, b), Unsafe.Add(ref d1, b)), a01);
+            var p2 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q2, at));
+            var p3 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q3, at));
+            a23 = PairStep(p2, p3, sc32, ref Unsafe.Add(ref s2, sums), ref Unsafe.Add(ref s3, sums),
+                d * PairOf(Unsafe.Add(ref d2, b), Unsafe.Add(ref d3, b)), a23);
         }
-        y[0] = IntegerDotAvx2.Reduce(a0);
-        y[yStride] = IntegerDotAvx2.Reduce(a1);
-        y[2 * yStride] = IntegerDotAvx2.Reduce(a2);
-        y[3 * yStride] = IntegerDotAvx2.Reduce(a3);
+        y[0] = IntegerDotAvx2.Reduce(a01.GetLower());
+        y[yStride] = IntegerDotAvx2.Reduce(a01.GetUpper());
+        y[2 * yStride] = IntegerDotAvx2.Reduce(a23.GetLower());
+        y[3 * yStride] = IntegerDotAvx2.Reduce(a23.GetUpper());
     }
+
+    // One token's block products before the fold: int32 lane i (and i + 8) holds values with (e mod 32) / 4 = i mod 8.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> Products(Vector512<byte> w0, Vector512<byte> w1, Vector512<byte> w2, Vector512<byte> w3,
+        Vector512<short> c0, Vector512<short> c1, Vector512<short> c2, Vector512<short> c3, ref sbyte q) =>
+        (Scaled(w0, Vector512.LoadUnsafe(ref q), c0) + Scaled(w1, Vector512.LoadUnsafe(ref q, 64), c1))
+        + (Scaled(w2, Vector512.LoadUnsafe(ref q, 128), c2) + Scaled(w3, Vector512.LoadUnsafe(ref q, 192), c3));
+
+    // Tokens a (low half) and b (high half): fold each one's 16 lanes to 8, take out 32·Σ scale·(16-value sums), and
+    // add lanes·(d·d_x) to the pair's accumulator — Sums and TilesQ6K.Step of each token, side by side.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairStep(Vector512<int> pa, Vector512<int> pb, Vector512<short> sc32, ref short bsumsA, ref short bsumsB,
+        Vector512<float> scale, Vector512<float> acc)
+    {
+        var low = Avx512F.Shuffle4x128(pa, pb, 0b01_00_01_00);    // [pa lanes 0–7, pb lanes 0–7]
+        var high = Avx512F.Shuffle4x128(pa, pb, 0b11_10_11_10);   // [pa lanes 8–15, pb lanes 8–15]
+        var bsums = Avx512F.InsertVector256(Vector256.LoadUnsafe(ref bsumsA).ToVector512Unsafe(), Vector256.LoadUnsafe(ref bsumsB), 1);
+        var lanes = low + high - Avx512BW.MultiplyAddAdjacent(sc32, bsums);
+        return Avx512F.FusedMultiplyAdd(scale, Avx512F.ConvertToVector512Single(lanes), acc);
+    }
+
+    // [a × 8, b × 8].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairOf(float a, float b) =>
+        Avx512F.InsertVector256(Vector256.Create(a).ToVector512Unsafe(), Vector256.Create(b), 1);
 
     // Half n of a block (values 128n .. 128n + 127) as two 64-value vectors of unsigned 6-bit values: ql's 64 bytes
     // hold groups 0 and 1 of the half in their low nibbles and groups 2 and 3 in their high ones, qh's 32 bytes the
     // top 2 bits of all four (bits 0-1, 2-3, 4-5, 6-7 for groups 0-3).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<byte> Low, Vector512<byte> High) Half(ref byte blk, int n, Vector512<ushort> up, Vector512<ushort> down)
+    private static (Vector512<byte> Low, Vector512<byte> High) Half(ref byte blk, int n, Vector512<ushort> up, Vector512<ushort> down,
+        Vector512<byte> m4, Vector512<byte> m30)
     {
-        var m4 = Vector512.Create((byte)0x0F);
-        var m30 = Vector512.Create((byte)0x30);
         var ql = Vector512.LoadUnsafe(ref blk, (nuint)(64 * n));
         var qh = Twice(Vector256.LoadUnsafe(ref blk, (nuint)(128 + 32 * n))).AsUInt16();
         return ((ql & m4) | (Avx512BW.ShiftLeftLogicalVariable(qh, up).AsByte() & m30),
@@ -110,6 +146,7 @@ internal static class TilesQ6KAvx512
         ref float halves = ref Float.HalfTable.First;
         var (pick0, pick1, pick2, pick3) = (ScalePick[0], ScalePick[1], ScalePick[2], ScalePick[3]);
         var (up, down) = (HighBitsUp, HighBitsDown);
+        var (m4, m30) = (Vector512.Create((byte)0x0F), Vector512.Create((byte)0x30));
         var acc = Vector256<float>.Zero;
         int nb = x.Quants.Length / 256;
         for (int b = 0; b < nb; b++)
@@ -117,8 +154,8 @@ internal static class TilesQ6KAvx512
             ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
             var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
             var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
-            var (w0, w1) = Half(ref blk, 0, up, down);
-            var (w2, w3) = Half(ref blk, 1, up, down);
+            var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
+            var (w2, w3) = Half(ref blk, 1, up, down, m4, m30);
             var lanes = Sums(w0, w1, w2, w3, c0, c1, c2, c3, sc16, ref Unsafe.Add(ref q, 256 * b), ref Unsafe.Add(ref s, 16 * b));
             acc = TilesQ6K.Step(lanes, Unsafe.Add(ref dx, b) * TilesQ6K.BlockScale(ref halves, ref blk), acc);
         }
