@@ -94,6 +94,11 @@ internal static unsafe class PackedRows8Avx512
             Q4_0FourTokens(p, g0, g1, x, y, yStride);
             return;
         }
+        if (x.Tokens == 1)
+        {
+            Q4_0OneToken(p, g0, g1, x, y);
+            return;
+        }
         int nT = x.Tokens;
         var m4 = Vector512.Create((byte)0x0F);
         var acc = stackalloc Vector256<float>[PackedRows8.TileTokens];
@@ -265,6 +270,32 @@ internal static unsafe class PackedRows8Avx512
             a1.Store(y + yStride + 8 * g);
             a2.Store(y + 2 * yStride + 8 * g);
             a3.Store(y + 3 * yStride + 8 * g);
+        }
+    }
+
+    // Decode's one token with its accumulator in a register (the general loop keeps it in a stack array, so each
+    // block's fused multiply-add waited on the previous block's store); same float steps as Q4_0Step.
+    [MethodImpl(KernelLoop.Options)]
+    private static void Q4_0OneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
+    {
+        var m4 = Vector512.Create((byte)0x0F);
+        sbyte* x0 = x.Q(0);
+        int* s0 = x.S(0);
+        float* d0 = (float*)x.Scales[0];
+        for (int g = g0; g < g1; g++)
+        {
+            Vector256<float> a0 = default;
+            for (int b = 0; b < p.Blocks; b++)
+            {
+                byte* blk = p.Block(g, b);
+                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+                var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
+                var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
+                var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
+                var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
+                a0 = Q4_0Step(lo0, hi0, lo1, hi1, Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset)), x0 + 32 * b, s0[b], d0[b], a0);
+            }
+            a0.Store(y + 8 * g);
         }
     }
 
