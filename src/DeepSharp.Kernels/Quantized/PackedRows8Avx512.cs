@@ -109,10 +109,7 @@ internal static unsafe class PackedRows8Avx512
             {
                 byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
-                var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
-                var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
-                var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
-                var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
+                var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
                 var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
                 for (int t = 0; t < nT; t++)
                 {
@@ -256,10 +253,7 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < p.Blocks; b++)
             {
                 byte* blk = p.Block(g, b);
-                var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
-                var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
-                var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
-                var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
+                var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
                 var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
                 a0 = Q4_0Step(lo0, hi0, lo1, hi1, d, x0 + 32 * b, s0[b], d0[b], a0);
                 a1 = Q4_0Step(lo0, hi0, lo1, hi1, d, x1 + 32 * b, s1[b], d1[b], a1);
@@ -289,14 +283,21 @@ internal static unsafe class PackedRows8Avx512
             {
                 byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
-                var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
-                var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
-                var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
-                var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
+                var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
                 a0 = Q4_0Step(lo0, hi0, lo1, hi1, Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset)), x0 + 32 * b, s0[b], d0[b], a0);
             }
             a0.Store(y + 8 * g);
         }
+    }
+
+    // A Q4_0 group block's two 64-byte loads split into low and high nibbles.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<byte> Lo0, Vector512<byte> Hi0, Vector512<byte> Lo1, Vector512<byte> Hi1) Q4_0Nibbles(byte* blk, Vector512<byte> m4)
+    {
+        var v0 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset);
+        var v1 = Vector512.Load(blk + Rows8Pack.Q4_0QuantsOffset + 64);
+        return (v0 & m4, Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4,
+            v1 & m4, Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
