@@ -68,7 +68,8 @@ internal static class TilesQ6KAvx512
             var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
             var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
             // 32·scale fits int16 (|scale| ≤ 128), and madd(32·scale, sums) = 32·madd(scale, sums) exactly in int32.
-            var sc32 = Twice(Avx2.ShiftLeftLogical(sc16, 5).AsByte()).AsInt16();
+            var scaled = Avx2.ShiftLeftLogical(sc16, 5);
+            var sc32 = Halves512.Join(scaled, scaled);
             var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
             var (w2, w3) = Half(ref blk, 1, up, down, m4, m30);
             var d = Vector512.Create(TilesQ6K.BlockScale(ref halves, ref blk));
@@ -76,11 +77,11 @@ internal static class TilesQ6KAvx512
             var p0 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q0, at));
             var p1 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q1, at));
             a01 = PairStep(p0, p1, sc32, ref Unsafe.Add(ref s0, sums), ref Unsafe.Add(ref s1, sums),
-                d * PairOf(Unsafe.Add(ref d0, b), Unsafe.Add(ref d1, b)), a01);
+                d * Halves512.Join(Vector256.Create(Unsafe.Add(ref d0, b)), Vector256.Create(Unsafe.Add(ref d1, b))), a01);
             var p2 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q2, at));
             var p3 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q3, at));
             a23 = PairStep(p2, p3, sc32, ref Unsafe.Add(ref s2, sums), ref Unsafe.Add(ref s3, sums),
-                d * PairOf(Unsafe.Add(ref d2, b), Unsafe.Add(ref d3, b)), a23);
+                d * Halves512.Join(Vector256.Create(Unsafe.Add(ref d2, b)), Vector256.Create(Unsafe.Add(ref d3, b))), a23);
         }
         y[0] = IntegerDotAvx2.Reduce(a01.GetLower());
         y[yStride] = IntegerDotAvx2.Reduce(a01.GetUpper());
@@ -103,15 +104,10 @@ internal static class TilesQ6KAvx512
     {
         var low = Avx512F.Shuffle4x128(pa, pb, 0b01_00_01_00);    // [pa lanes 0–7, pb lanes 0–7]
         var high = Avx512F.Shuffle4x128(pa, pb, 0b11_10_11_10);   // [pa lanes 8–15, pb lanes 8–15]
-        var bsums = Avx512F.InsertVector256(Vector256.LoadUnsafe(ref bsumsA).ToVector512Unsafe(), Vector256.LoadUnsafe(ref bsumsB), 1);
+        var bsums = Halves512.Join(Vector256.LoadUnsafe(ref bsumsA), Vector256.LoadUnsafe(ref bsumsB));
         var lanes = low + high - Avx512BW.MultiplyAddAdjacent(sc32, bsums);
         return Avx512F.FusedMultiplyAdd(scale, Avx512F.ConvertToVector512Single(lanes), acc);
     }
-
-    // [a × 8, b × 8].
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairOf(float a, float b) =>
-        Avx512F.InsertVector256(Vector256.Create(a).ToVector512Unsafe(), Vector256.Create(b), 1);
 
     // Half n of a block (values 128n .. 128n + 127) as two 64-value vectors of unsigned 6-bit values: ql's 64 bytes
     // hold groups 0 and 1 of the half in their low nibbles and groups 2 and 3 in their high ones, qh's 32 bytes the
@@ -162,9 +158,9 @@ internal static class TilesQ6KAvx512
         return IntegerDotAvx2.Reduce(acc);
     }
 
-    // v in both 256-bit halves, in one instruction (Vector512.Create(v, v) went through the stack).
+    // v in both 256-bit halves.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Twice(Vector256<byte> v) => Avx512F.InsertVector256(v.ToVector512Unsafe(), v, 1);
+    private static Vector512<byte> Twice(Vector256<byte> v) => Halves512.Join(v, v);
 
     // The block's 8 exact int32 lanes for one token: Σ scale · value · activation less 32 · Σ scale · (16-value sums).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

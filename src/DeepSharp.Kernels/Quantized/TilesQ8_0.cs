@@ -57,11 +57,6 @@ internal static class TilesQ8_0
     private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
 
-    // The same with the scale product formed in vector lanes from broadcast factors (the same float product).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Step(Vector256<int> lanes, Vector256<float> d, Vector256<float> s, Vector256<float> acc) =>
-        Fma.MultiplyAdd(d * s, Avx.ConvertToVector256Single(lanes), acc);
-
     /// <summary>y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x.</summary>
     [MethodImpl(KernelLoop.Options)]
     public static void Rows4<TBlock>(ref byte row0, nint stride, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
@@ -227,8 +222,8 @@ internal static class TilesQ8_0
             ref byte blk3 = ref Unsafe.Add(ref blk0, 3 * stride);
             var (w0, w1, w2, w3) = (TBlock.Weights(ref blk0), TBlock.Weights(ref blk1), TBlock.Weights(ref blk2), TBlock.Weights(ref blk3));
             var (u0, u1, u2, u3) = (w0 ^ bias, w1 ^ bias, w2 ^ bias, w3 ^ bias);
-            var d01 = Pair(Vector256.Create(Scale(ref halves, ref blk0)), Vector256.Create(Scale(ref halves, ref blk1)));
-            var d23 = Pair(Vector256.Create(Scale(ref halves, ref blk2)), Vector256.Create(Scale(ref halves, ref blk3)));
+            var d01 = Halves512.Join(Vector256.Create(Scale(ref halves, ref blk0)), Vector256.Create(Scale(ref halves, ref blk1)));
+            var d23 = Halves512.Join(Vector256.Create(Scale(ref halves, ref blk2)), Vector256.Create(Scale(ref halves, ref blk3)));
             var (x0, x1, x2, x3) = (Vector256.LoadUnsafe(ref q0, (nuint)(32 * b)), Vector256.LoadUnsafe(ref q1, (nuint)(32 * b)),
                 Vector256.LoadUnsafe(ref q2, (nuint)(32 * b)), Vector256.LoadUnsafe(ref q3, (nuint)(32 * b)));
             // Token by token, written out: a helper returning both accumulators as a pair ran 5–10% slower.
@@ -255,14 +250,7 @@ internal static class TilesQ8_0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> PairStep(Vector256<byte> ua, Vector256<byte> wa, Vector256<byte> ub, Vector256<byte> wb,
         Vector512<float> d, Vector256<sbyte> xq, Vector256<int> nbias, Vector512<float> s, Vector512<float> acc) =>
-        Avx512F.FusedMultiplyAdd(d * s, Avx512F.ConvertToVector512Single(Pair(Lanes(ua, wa, xq, nbias), Lanes(ub, wb, xq, nbias))), acc);
-
-    // lo in the low 256 bits, hi in the high ones (one insert).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Pair(Vector256<float> lo, Vector256<float> hi) => Avx512F.InsertVector256(lo.ToVector512Unsafe(), hi, 1);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Pair(Vector256<int> lo, Vector256<int> hi) => Avx512F.InsertVector256(lo.ToVector512Unsafe(), hi, 1);
+        Avx512F.FusedMultiplyAdd(d * s, Avx512F.ConvertToVector512Single(Halves512.Join(Lanes(ua, wa, xq, nbias), Lanes(ub, wb, xq, nbias))), acc);
 
     // y [at .. at + 4] ← the four accumulators' sums (IntegerDotAvx2.Reduce4: Reduce's order, four at a time).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
