@@ -108,11 +108,11 @@ internal sealed class SlotScheduler : IDisposable
     private void AwaitCompany()
     {
         if (_admissionWindow <= TimeSpan.Zero || BusySlots > 0) return;
-        var clock = Stopwatch.StartNew();
+        long start = Stopwatch.GetTimestamp();
         while (!_stopping)
         {
             int waiting = QueueLength;
-            var left = _admissionWindow - clock.Elapsed;
+            var left = _admissionWindow - Stopwatch.GetElapsedTime(start);
             if (waiting == 0 || waiting >= _slots.Length || left <= TimeSpan.Zero) return;
             _wake.Wait(left);
             _wake.Reset();
