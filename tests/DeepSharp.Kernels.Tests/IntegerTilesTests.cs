@@ -74,4 +74,33 @@ public sealed class IntegerTilesTests
         }
         GC.KeepAlive(keep);
     }
+
+    [Theory]
+    [InlineData(256)]
+    [InlineData(768)]
+    [InlineData(1536)]
+    public void Any_run_of_q6k_rows_by_up_to_four_tokens_equals_the_scalar_reference(int cols)
+    {
+        if (!IntegerTiles.SupportsRows(KernelIsaSelection.Best, QuantType.Q6_K, repacked: false, nTok: 4)) return;
+        const int rows = 11, tokens = 4;
+        var (w, keep) = TestData.Weight(QuantType.Q6_K, rows, cols, seed: 5 * cols);
+        var x = TestData.Random(tokens * cols, cols + 9, 2.5f);
+        x.AsSpan(cols, 32).Clear();
+        var act = new Int8Activations(tokens, cols);
+        act.Quantize(ActivationRounding.PartnerOf(QuantType.Q6_K), x, tokens, cols);
+        for (int nTok = 1; nTok <= tokens; nTok++)
+            foreach (var (r0, count) in new[] { (0, rows), (3, 1), (2, 7), (10, 1) })
+            {
+                var y = new float[nTok * rows];
+                IntegerTiles.DotRows(w, r0, count, new TokenRows(act, 0, 1), nTok, y, rows);
+                for (int t = 0; t < nTok; t++)
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float expected = r >= r0 && r < r0 + count ? IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q6_K, w.Row(r), act.Row(t)) : 0f;
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[t * rows + r]),
+                            $"cols={cols} nTok={nTok} rows [{r0}, {r0 + count}) t={t} r={r}: expected {expected:R}, got {y[t * rows + r]:R}");
+                    }
+            }
+        GC.KeepAlive(keep);
+    }
 }

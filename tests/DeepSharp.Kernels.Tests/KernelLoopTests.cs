@@ -17,7 +17,7 @@ public sealed class KernelLoopTests
         { typeof(TilesQ8_0), nameof(TilesQ8_0.Rows4x4) },
         { typeof(TilesQ6K), nameof(TilesQ6K.Row) },
         { typeof(TilesQ6K), nameof(TilesQ6K.RowX4) },
-        { typeof(TilesQ6KAvx512), nameof(TilesQ6KAvx512.RowX4) },
+        { typeof(TilesQ6KAvx512), nameof(TilesQ6KAvx512.RowsX4) },
         { typeof(PackedRows8Avx512), nameof(PackedRows8Avx512.Q4K) },
         { typeof(PackedRows8Avx512), nameof(PackedRows8Avx512.Q4_0) },
         { typeof(PackedRows8Avx512), "Q4KOneToken" },

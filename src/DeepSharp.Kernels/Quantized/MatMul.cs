@@ -149,6 +149,12 @@ public sealed class MatMul : IParallelJob
     private void IntegerRows(QTensor w, int start, int limit)
     {
         var x = new TokenRows(_int8, 0, 1);
+        // Decode's few tokens against Q6_K rows: the whole range in one call (per-call set-up was a fifth of the time).
+        if (IntegerTiles.SupportsRows(KernelIsaSelection.Current, w.Type, w.LlamaRepacked, _nTok))
+        {
+            IntegerTiles.DotRows(w, start, limit - start, x, _nTok, _y, _rows);
+            return;
+        }
         if (_nTok == 1 && IntegerTiles.SupportsOneToken8(KernelIsaSelection.Current, w.Type, w.LlamaRepacked))
             for (; start + 8 <= limit; start += 8) IntegerTiles.DotOneToken8(w, start, x, _y);
         for (int r0 = start; r0 < limit; r0 += RowTile)

@@ -38,14 +38,20 @@ internal static class TilesQ6KAvx512
     private static readonly Vector512<ushort> HighBitsUp = Vector512.Create(Vector256.Create((ushort)4), Vector256.Create((ushort)2));
     private static readonly Vector512<ushort> HighBitsDown = Vector512.Create(Vector256<ushort>.Zero, Vector256.Create((ushort)2));
 
-    /// <summary>y [k·yStride] ← the row at <paramref name="row"/> · token k, k &lt; 4.</summary>
+    /// <summary>
+    /// y [k·yStride + r] ← row r · token k, k &lt; 4, for the <paramref name="rows"/> rows from <paramref name="row0"/>,
+    /// <paramref name="stride"/> bytes apart.
+    /// </summary>
     /// <remarks>
     /// Tokens go in pairs through the steps after the products: one 512-bit vector holds token a's 8 lanes in its low
     /// half and token b's in its high half, so folding, taking the offset, converting and the fused multiply-add run
-    /// once per pair (lane for lane the same operations as one token at a time).
+    /// once per pair (lane for lane the same operations as one token at a time). Several rows per call: the output
+    /// projection's rows are 6 blocks long, and setting up the constants and activations once per row cost as much as
+    /// a block.
     /// </remarks>
     [MethodImpl(KernelLoop.Options)]
-    public static void RowX4(ref byte row, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3, Span<float> y, int yStride)
+    public static void RowsX4(ref byte row0, nint stride, int rows, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3,
+        Span<float> y, int yStride)
     {
         ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants), q1 = ref MemoryMarshal.GetReference(x1.Quants);
         ref sbyte q2 = ref MemoryMarshal.GetReference(x2.Quants), q3 = ref MemoryMarshal.GetReference(x3.Quants);
@@ -59,34 +65,38 @@ internal static class TilesQ6KAvx512
         var (pick0, pick1, pick2, pick3) = (ScalePick[0], ScalePick[1], ScalePick[2], ScalePick[3]);
         var (up, down) = (HighBitsUp, HighBitsDown);
         var (m4, m30) = (Vector512.Create((byte)0x0F), Vector512.Create((byte)0x30));
-        Vector512<float> a01 = default, a23 = default;
         int nb = x0.Quants.Length / 256;
-        for (int b = 0; b < nb; b++)
+        for (int r = 0; r < rows; r++)
         {
-            ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
-            TilesQ6K.PrefetchAhead(ref blk);
-            var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
-            var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
-            // 32·scale fits int16 (|scale| ≤ 128), and madd(32·scale, sums) = 32·madd(scale, sums) exactly in int32.
-            var scaled = Avx2.ShiftLeftLogical(sc16, 5);
-            var sc32 = Halves512.Join(scaled, scaled);
-            var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
-            var (w2, w3) = Half(ref blk, 1, up, down, m4, m30);
-            var d = Vector512.Create(TilesQ6K.BlockScale(ref halves, ref blk));
-            int at = 256 * b, sums = 16 * b;
-            var p0 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q0, at));
-            var p1 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q1, at));
-            a01 = PairStep(p0, p1, sc32, ref Unsafe.Add(ref s0, sums), ref Unsafe.Add(ref s1, sums),
-                d * Halves512.Join(Vector256.Create(Unsafe.Add(ref d0, b)), Vector256.Create(Unsafe.Add(ref d1, b))), a01);
-            var p2 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q2, at));
-            var p3 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q3, at));
-            a23 = PairStep(p2, p3, sc32, ref Unsafe.Add(ref s2, sums), ref Unsafe.Add(ref s3, sums),
-                d * Halves512.Join(Vector256.Create(Unsafe.Add(ref d2, b)), Vector256.Create(Unsafe.Add(ref d3, b))), a23);
+            ref byte row = ref Unsafe.Add(ref row0, r * stride);
+            Vector512<float> a01 = default, a23 = default;
+            for (int b = 0; b < nb; b++)
+            {
+                ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+                TilesQ6K.PrefetchAhead(ref blk);
+                var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
+                var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
+                // 32·scale fits int16 (|scale| ≤ 128), and madd(32·scale, sums) = 32·madd(scale, sums) exactly in int32.
+                var scaled = Avx2.ShiftLeftLogical(sc16, 5);
+                var sc32 = Halves512.Join(scaled, scaled);
+                var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
+                var (w2, w3) = Half(ref blk, 1, up, down, m4, m30);
+                var d = Vector512.Create(TilesQ6K.BlockScale(ref halves, ref blk));
+                int at = 256 * b, sums = 16 * b;
+                var p0 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q0, at));
+                var p1 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q1, at));
+                a01 = PairStep(p0, p1, sc32, ref Unsafe.Add(ref s0, sums), ref Unsafe.Add(ref s1, sums),
+                    d * Halves512.Join(Vector256.Create(Unsafe.Add(ref d0, b)), Vector256.Create(Unsafe.Add(ref d1, b))), a01);
+                var p2 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q2, at));
+                var p3 = Products(w0, w1, w2, w3, c0, c1, c2, c3, ref Unsafe.Add(ref q3, at));
+                a23 = PairStep(p2, p3, sc32, ref Unsafe.Add(ref s2, sums), ref Unsafe.Add(ref s3, sums),
+                    d * Halves512.Join(Vector256.Create(Unsafe.Add(ref d2, b)), Vector256.Create(Unsafe.Add(ref d3, b))), a23);
+            }
+            y[r] = IntegerDotAvx2.Reduce(a01.GetLower());
+            y[yStride + r] = IntegerDotAvx2.Reduce(a01.GetUpper());
+            y[2 * yStride + r] = IntegerDotAvx2.Reduce(a23.GetLower());
+            y[3 * yStride + r] = IntegerDotAvx2.Reduce(a23.GetUpper());
         }
-        y[0] = IntegerDotAvx2.Reduce(a01.GetLower());
-        y[yStride] = IntegerDotAvx2.Reduce(a01.GetUpper());
-        y[2 * yStride] = IntegerDotAvx2.Reduce(a23.GetLower());
-        y[3 * yStride] = IntegerDotAvx2.Reduce(a23.GetUpper());
     }
 
     // One token's block products before the fold: int32 lane i (and i + 8) holds values with (e mod 32) / 4 = i mod 8.
@@ -132,9 +142,13 @@ internal static class TilesQ6KAvx512
             Avx512BW.PermuteVar32x16(wide, pick2), Avx512BW.PermuteVar32x16(wide, pick3));
     }
 
-    /// <summary>The row at <paramref name="row"/> · x: decode's one token with a block unpacked in 512-bit steps.</summary>
+    /// <summary>
+    /// y [r] ← row r · x for the <paramref name="rows"/> rows from <paramref name="row0"/>, <paramref name="stride"/>
+    /// bytes apart: decode's one token with each block unpacked in 512-bit steps (several rows per call, as
+    /// <see cref="RowsX4"/>).
+    /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static float Row(ref byte row, in Int8Row x)
+    public static void Rows(ref byte row0, nint stride, int rows, in Int8Row x, Span<float> y)
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref short s = ref MemoryMarshal.GetReference(x.BlockSums);
@@ -143,19 +157,23 @@ internal static class TilesQ6KAvx512
         var (pick0, pick1, pick2, pick3) = (ScalePick[0], ScalePick[1], ScalePick[2], ScalePick[3]);
         var (up, down) = (HighBitsUp, HighBitsDown);
         var (m4, m30) = (Vector512.Create((byte)0x0F), Vector512.Create((byte)0x30));
-        var acc = Vector256<float>.Zero;
         int nb = x.Quants.Length / 256;
-        for (int b = 0; b < nb; b++)
+        for (int r = 0; r < rows; r++)
         {
-            ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
-            var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
-            var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
-            var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
-            var (w2, w3) = Half(ref blk, 1, up, down, m4, m30);
-            var lanes = Sums(w0, w1, w2, w3, c0, c1, c2, c3, sc16, ref Unsafe.Add(ref q, 256 * b), ref Unsafe.Add(ref s, 16 * b));
-            acc = TilesQ6K.Step(lanes, Unsafe.Add(ref dx, b) * TilesQ6K.BlockScale(ref halves, ref blk), acc);
+            ref byte row = ref Unsafe.Add(ref row0, r * stride);
+            var acc = Vector256<float>.Zero;
+            for (int b = 0; b < nb; b++)
+            {
+                ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+                var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
+                var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
+                var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
+                var (w2, w3) = Half(ref blk, 1, up, down, m4, m30);
+                var lanes = Sums(w0, w1, w2, w3, c0, c1, c2, c3, sc16, ref Unsafe.Add(ref q, 256 * b), ref Unsafe.Add(ref s, 16 * b));
+                acc = TilesQ6K.Step(lanes, Unsafe.Add(ref dx, b) * TilesQ6K.BlockScale(ref halves, ref blk), acc);
+            }
+            y[r] = IntegerDotAvx2.Reduce(acc);
         }
-        return IntegerDotAvx2.Reduce(acc);
     }
 
     // v in both 256-bit halves.
