@@ -65,16 +65,16 @@ internal static class IntegerTiles
     /// <paramref name="isa"/>: a few tokens (decode, batched decode) against any number of Q6_K rows at once.
     /// </summary>
     public static bool SupportsRows(KernelIsa isa, QuantType weight, bool repacked, int nTok) =>
-        !repacked && isa == KernelIsa.Avx512 && weight == QuantType.Q6_K && nTok <= 4;
+        !repacked && isa >= KernelIsa.Avx2 && weight == QuantType.Q6_K && nTok <= 4;
 
     /// <summary>y [t·yStride + r0 + k] ← row r0 + k · token t, for k &lt; <paramref name="rows"/>, t &lt; <paramref name="nTok"/>.</summary>
     public static void DotRows(QTensor w, long r0, int rows, TokenRows x, int nTok, Span<float> y, int yStride) =>
         Q6K(w, r0, rows, x, nTok, y, yStride);
 
     // Row by row (a Q6_K block is 210 bytes, enough to keep the prefetcher streaming), 4 tokens at a time; AVX-512
-    // unpacks each block into 64-value vectors, a quarter of the multiply-adds per token, and takes many rows per call.
-    // Each token's row view is made once per call, not once per weight row: the output projection's rows are only
-    // 6 blocks long, and per-row set-up cost it a fifth of its time at 4 tokens.
+    // unpacks each block into 64-value vectors, a quarter of the multiply-adds per token. Each kernel call takes many
+    // rows, and each token's row view is made once per call: the output projection's rows are only 6 blocks long, and
+    // per-row set-up cost it a fifth of its time at 4 tokens (a quarter with AVX2).
     private static void Q6K(QTensor w, long r0, int rows, TokenRows x, int nTok, Span<float> y, int yStride)
     {
         bool wide = KernelIsaSelection.Current == KernelIsa.Avx512;
@@ -85,25 +85,15 @@ internal static class IntegerTiles
         {
             Int8Row x0 = x.Row(t), x1 = x.Row(t + 1), x2 = x.Row(t + 2), x3 = x.Row(t + 3);
             var yt = y[(t * yStride + at)..];
-            if (wide)
-            {
-                TilesQ6KAvx512.RowsX4(ref row0, stride, rows, x0, x1, x2, x3, yt, yStride);
-                continue;
-            }
-            for (int k = 0; k < rows; k++)
-                TilesQ6K.RowX4(ref System.Runtime.CompilerServices.Unsafe.Add(ref row0, k * stride), x0, x1, x2, x3, yt[k..], yStride);
+            if (wide) TilesQ6KAvx512.RowsX4(ref row0, stride, rows, x0, x1, x2, x3, yt, yStride);
+            else TilesQ6K.RowsX4(ref row0, stride, rows, x0, x1, x2, x3, yt, yStride);
         }
         for (; t < nTok; t++)
         {
             var xt = x.Row(t);
             var yt = y.Slice(t * yStride + at, rows);
-            if (wide)
-            {
-                TilesQ6KAvx512.Rows(ref row0, stride, rows, xt, yt);
-                continue;
-            }
-            for (int k = 0; k < rows; k++)
-                yt[k] = TilesQ6K.Row(ref System.Runtime.CompilerServices.Unsafe.Add(ref row0, k * stride), xt);
+            if (wide) TilesQ6KAvx512.Rows(ref row0, stride, rows, xt, yt);
+            else TilesQ6K.Rows(ref row0, stride, rows, xt, yt);
         }
     }
 }

@@ -112,69 +112,84 @@ internal static class TilesQ6K
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float BlockScale(ref float halves, ref byte blk) => Float.HalfTable.At(ref halves, ref Unsafe.Add(ref blk, 208));
 
-    /// <summary>The row at <paramref name="row"/> · x.</summary>
+    /// <summary>
+    /// y [r] ← row r · x for the <paramref name="rows"/> rows from <paramref name="row0"/>, <paramref name="stride"/>
+    /// bytes apart (several rows per call: the output projection's rows are only 6 blocks long).
+    /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static float Row(ref byte row, in Int8Row x)
+    public static void Rows(ref byte row0, nint stride, int rows, in Int8Row x, Span<float> y)
     {
         var t = new Token(x);
         var picks = LoadPicks();
         ref float halves = ref Float.HalfTable.First;
-        var acc = Vector256<float>.Zero;
         int nb = x.Quants.Length / 256;
-        for (int b = 0; b < nb; b++)
+        for (int r = 0; r < rows; r++)
         {
-            ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
-            var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
-            ref sbyte q = ref Unsafe.Add(ref t.Q, 256 * b);
-            var (v0, v1, v2, v3) = Values(ref blk, 0);
-            var (s0, s1, s2, s3) = Scales(sc16, 0, picks);
-            var lanes = Offset(sc16, ref Unsafe.Add(ref t.Sums, 16 * b)) + HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref q);
-            (v0, v1, v2, v3) = Values(ref blk, 1);
-            (s0, s1, s2, s3) = Scales(sc16, 1, picks);
-            lanes += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref q, 128));
-            acc = Step(lanes, Unsafe.Add(ref t.D, b) * BlockScale(ref halves, ref blk), acc);
+            ref byte row = ref Unsafe.Add(ref row0, r * stride);
+            var acc = Vector256<float>.Zero;
+            for (int b = 0; b < nb; b++)
+            {
+                ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+                var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
+                ref sbyte q = ref Unsafe.Add(ref t.Q, 256 * b);
+                var (v0, v1, v2, v3) = Values(ref blk, 0);
+                var (s0, s1, s2, s3) = Scales(sc16, 0, picks);
+                var lanes = Offset(sc16, ref Unsafe.Add(ref t.Sums, 16 * b)) + HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref q);
+                (v0, v1, v2, v3) = Values(ref blk, 1);
+                (s0, s1, s2, s3) = Scales(sc16, 1, picks);
+                lanes += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref q, 128));
+                acc = Step(lanes, Unsafe.Add(ref t.D, b) * BlockScale(ref halves, ref blk), acc);
+            }
+            y[r] = IntegerDotAvx2.Reduce(acc);
         }
-        return IntegerDotAvx2.Reduce(acc);
     }
 
-    /// <summary>y [k·yStride] ← the row at <paramref name="row"/> · token k, k &lt; 4.</summary>
+    /// <summary>
+    /// y [k·yStride + r] ← row r · token k, k &lt; 4, for the <paramref name="rows"/> rows from <paramref name="row0"/>,
+    /// <paramref name="stride"/> bytes apart.
+    /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void RowX4(ref byte row, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3, Span<float> y, int yStride)
+    public static void RowsX4(ref byte row0, nint stride, int rows, in Int8Row x0, in Int8Row x1, in Int8Row x2, in Int8Row x3,
+        Span<float> y, int yStride)
     {
         Token t0 = new(x0), t1 = new(x1), t2 = new(x2), t3 = new(x3);
         var picks = LoadPicks();
         ref float halves = ref Float.HalfTable.First;
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int nb = x0.Quants.Length / 256;
-        for (int b = 0; b < nb; b++)
+        for (int r = 0; r < rows; r++)
         {
-            ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
-            PrefetchAhead(ref blk);
-            var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
-            int at = 256 * b;
-            var l0 = Offset(sc16, ref Unsafe.Add(ref t0.Sums, 16 * b));
-            var l1 = Offset(sc16, ref Unsafe.Add(ref t1.Sums, 16 * b));
-            var l2 = Offset(sc16, ref Unsafe.Add(ref t2.Sums, 16 * b));
-            var l3 = Offset(sc16, ref Unsafe.Add(ref t3.Sums, 16 * b));
-            for (int n = 0; n < 2; n++)
+            ref byte row = ref Unsafe.Add(ref row0, r * stride);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int b = 0; b < nb; b++)
             {
-                var (v0, v1, v2, v3) = Values(ref blk, n);
-                var (s0, s1, s2, s3) = Scales(sc16, n, picks);
-                int h = at + 128 * n;
-                l0 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t0.Q, h));
-                l1 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t1.Q, h));
-                l2 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t2.Q, h));
-                l3 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t3.Q, h));
+                ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+                PrefetchAhead(ref blk);
+                var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
+                int at = 256 * b;
+                var l0 = Offset(sc16, ref Unsafe.Add(ref t0.Sums, 16 * b));
+                var l1 = Offset(sc16, ref Unsafe.Add(ref t1.Sums, 16 * b));
+                var l2 = Offset(sc16, ref Unsafe.Add(ref t2.Sums, 16 * b));
+                var l3 = Offset(sc16, ref Unsafe.Add(ref t3.Sums, 16 * b));
+                for (int n = 0; n < 2; n++)
+                {
+                    var (v0, v1, v2, v3) = Values(ref blk, n);
+                    var (s0, s1, s2, s3) = Scales(sc16, n, picks);
+                    int h = at + 128 * n;
+                    l0 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t0.Q, h));
+                    l1 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t1.Q, h));
+                    l2 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t2.Q, h));
+                    l3 += HalfLanes(v0, v1, v2, v3, s0, s1, s2, s3, ref Unsafe.Add(ref t3.Q, h));
+                }
+                float d = BlockScale(ref halves, ref blk);
+                a0 = Step(l0, Unsafe.Add(ref t0.D, b) * d, a0);
+                a1 = Step(l1, Unsafe.Add(ref t1.D, b) * d, a1);
+                a2 = Step(l2, Unsafe.Add(ref t2.D, b) * d, a2);
+                a3 = Step(l3, Unsafe.Add(ref t3.D, b) * d, a3);
             }
-            float d = BlockScale(ref halves, ref blk);
-            a0 = Step(l0, Unsafe.Add(ref t0.D, b) * d, a0);
-            a1 = Step(l1, Unsafe.Add(ref t1.D, b) * d, a1);
-            a2 = Step(l2, Unsafe.Add(ref t2.D, b) * d, a2);
-            a3 = Step(l3, Unsafe.Add(ref t3.D, b) * d, a3);
+            y[r] = IntegerDotAvx2.Reduce(a0);
+            y[yStride + r] = IntegerDotAvx2.Reduce(a1);
+            y[2 * yStride + r] = IntegerDotAvx2.Reduce(a2);
+            y[3 * yStride + r] = IntegerDotAvx2.Reduce(a3);
         }
-        y[0] = IntegerDotAvx2.Reduce(a0);
-        y[yStride] = IntegerDotAvx2.Reduce(a1);
-        y[2 * yStride] = IntegerDotAvx2.Reduce(a2);
-        y[3 * yStride] = IntegerDotAvx2.Reduce(a3);
     }
 }
