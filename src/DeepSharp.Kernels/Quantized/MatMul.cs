@@ -149,7 +149,8 @@ public sealed class MatMul : IParallelJob
     private void IntegerRows(QTensor w, int start, int limit)
     {
         var x = new TokenRows(_int8, 0, 1);
-        // Decode's few tokens against Q6_K rows: the whole range in one call (per-call set-up was a fifth of the time).
+        // Decode's token (or a batched step's four) against Q6_K rows: the whole range in one call (per-call set-up was a
+        // fifth of the time).
         if (IntegerTiles.SupportsRows(KernelIsaSelection.Current, w.Type, w.LlamaRepacked, _nTok))
         {
             IntegerTiles.DotRows(w, start, limit - start, x, _nTok, _y, _rows);
