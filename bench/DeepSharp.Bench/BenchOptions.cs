@@ -3,17 +3,22 @@ using DeepSharp.Synth;
 
 namespace DeepSharp.Bench;
 
-/// <summary>Command line: <c>(--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth]</c>.</summary>
-internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, int NGen, int Reps, bool SkipBandwidth)
+/// <summary>
+/// Command line: <c>(--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth]
+/// [--same-process]</c>; <c>--engine NAME</c> is the harness's own call of one engine in a child process.
+/// </summary>
+internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, int NGen, int Reps, bool SkipBandwidth,
+    bool SameProcess = false, string? ChildEngine = null)
 {
     public const string Usage =
-        "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth]";
+        "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth] [--same-process]";
 
     public static BenchOptions Parse(string[] args)
     {
         string? model = null, synth = null;
         int threads = 2, nPrompt = 512, nGen = 128, reps = 3;
-        bool skipBandwidth = false;
+        bool skipBandwidth = false, sameProcess = false;
+        string? engine = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -26,14 +31,21 @@ internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, 
                 case "-n": nGen = Int("-n", Value(), 1, 1 << 16); break;
                 case "--reps": reps = Int("--reps", Value(), 1, 1000); break;
                 case "--skip-bandwidth": skipBandwidth = true; break;
+                case "--same-process": sameProcess = true; break;
+                case "--engine": engine = EngineName(Value()); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
         if ((model is null) == (synth is null)) throw new ArgumentException("give exactly one of --model FILE and --synth PRESET:TYPE");
         string path = model ?? SynthesizeCached(synth!);
         if (!File.Exists(path)) throw new ArgumentException($"file not found: {path}");
-        return new BenchOptions(path, threads, nPrompt, nGen, reps, skipBandwidth);
+        return new BenchOptions(path, threads, nPrompt, nGen, reps, skipBandwidth, sameProcess, engine);
     }
+
+    private static string EngineName(string name) =>
+        name is IsolatedRuns.DeepSharp or IsolatedRuns.LlamaCpp
+            ? name
+            : throw new ArgumentException($"--engine must be {IsolatedRuns.DeepSharp} or {IsolatedRuns.LlamaCpp}, got '{name}'");
 
     private static int Int(string name, string text, int min, int max) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max

@@ -2,8 +2,9 @@ using System.Globalization;
 using DeepSharp.Bench;
 using DeepSharp.Gguf;
 
-// DeepSharp against llama.cpp on one GGUF file, same thread count, alternating A B A B; then the memory-bandwidth
-// ceiling and DeepSharp's resident memory. Every number printed comes from this run.
+// DeepSharp against llama.cpp on one GGUF file, same thread count, alternating A B A B (each run in a process of its
+// own unless --same-process); then the memory-bandwidth ceiling and DeepSharp's resident memory. Every number printed
+// comes from this run.
 BenchOptions o;
 try
 {
@@ -14,6 +15,7 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"error: {e.Message}\n{BenchOptions.Usage}");
     return 1;
 }
+if (o.ChildEngine is not null) return IsolatedRuns.ChildMain(o);
 
 var inv = CultureInfo.InvariantCulture;
 string loadBefore = ProcessMemory.LoadAverage();
@@ -26,26 +28,12 @@ using (var file = GgufFile.Open(o.ModelPath))
     typeName = Naming.FileType(file);
 }
 Console.WriteLine(string.Create(inv,
-    $"model {o.ModelPath} ({typeName}, {fileBytes / 1048576.0:0.0} MiB), threads {o.Threads}, pp{o.NPrompt} tg{o.NGen}, reps {o.Reps}, load average before: {loadBefore}"));
+    $"model {o.ModelPath} ({typeName}, {fileBytes / 1048576.0:0.0} MiB), threads {o.Threads}, pp{o.NPrompt} tg{o.NGen}, reps {o.Reps}, {(o.SameProcess ? "both engines in this process" : "each run in its own process")}, load average before: {loadBefore}"));
 
-var rng = new Random(1234);
-int nCtx = Math.Max(o.NPrompt, o.NGen);
-
-using var deepSharp = new DeepSharpEngine(o.ModelPath, o.Threads, nCtx);
-int nVocab = deepSharp.VocabSize;
-int[] prompt = [.. Enumerable.Range(0, o.NPrompt).Select(_ => rng.Next(nVocab))];
-int[] generated = [.. Enumerable.Range(0, o.NGen).Select(_ => rng.Next(nVocab))];
-SideBySide.WarmUp(deepSharp, prompt, generated);
-// Measured before llama.cpp maps the same file into this process.
-long dsRss = ProcessMemory.CurrentRssBytes();
-long dsPeak = ProcessMemory.PeakRssBytes() ?? dsRss;
-
-using var llama = new LlamaCppEngine(o.ModelPath, o.Threads, nCtx, o.NPrompt);
-SideBySide.WarmUp(llama, prompt, generated);
-var results = SideBySide.Run([deepSharp, llama], prompt, generated, o.Reps, Console.Error);
+var run = o.SameProcess ? SameProcess(o) : IsolatedRuns.Run(o, Console.Error);
+var (ds, lc, dsRss, dsPeak) = (run.DeepSharp, run.LlamaCpp, run.DsRssBytes, run.DsPeakRssBytes);
+EngineResult[] results = [ds, lc];
 string loadAfter = ProcessMemory.LoadAverage();
-var ds = results[0];
-var lc = results[1];
 
 Console.WriteLine();
 Console.WriteLine(string.Create(inv, $"{"engine",-10} {"pp" + o.NPrompt + " t/s median (min–max)",-32} {"tg" + o.NGen + " t/s median (min–max)"}"));
@@ -55,9 +43,9 @@ double ppRatio = ds.Pp.Median / lc.Pp.Median, tgRatio = ds.Tg.Median / lc.Tg.Med
 Console.WriteLine(string.Create(inv,
     $"ratio DeepSharp/llama.cpp (of medians): pp {ppRatio:0.00}x  tg {tgRatio:0.00}x   (median of paired per-rep ratios: pp {SideBySide.PairedRatio(ds.Pp, lc.Pp):0.00}x  tg {SideBySide.PairedRatio(ds.Tg, lc.Tg):0.00}x)"));
 
-long budget = fileBytes + deepSharp.KvCacheBytes + (300L << 20);
+long budget = fileBytes + run.DsKvBytes + (300L << 20);
 Console.WriteLine(string.Create(inv,
-    $"memory: DeepSharp RSS after load + warm-up {dsRss / 1048576.0:0} MiB (peak {dsPeak / 1048576.0:0} MiB); file {fileBytes / 1048576.0:0} MiB + KV {deepSharp.KvCacheBytes / 1048576.0:0.0} MiB + 300 MiB = {budget / 1048576.0:0} MiB -> {(dsPeak <= budget ? "within" : "OVER")} budget"));
+    $"memory: DeepSharp RSS after load + warm-up {dsRss / 1048576.0:0} MiB (peak {dsPeak / 1048576.0:0} MiB); file {fileBytes / 1048576.0:0} MiB + KV {run.DsKvBytes / 1048576.0:0.0} MiB + 300 MiB = {budget / 1048576.0:0} MiB -> {(dsPeak <= budget ? "within" : "OVER")} budget"));
 
 string dsBw = "n/a", lcBw = "n/a";
 if (!o.SkipBandwidth)
@@ -75,3 +63,19 @@ Console.WriteLine("| file | threads | test | DeepSharp t/s | llama.cpp t/s | rat
 Console.WriteLine(string.Create(inv,
     $"| {Path.GetFileName(o.ModelPath)} | {o.Threads} | pp{o.NPrompt} / tg{o.NGen} | {ds.Pp.Median:0.00} / {ds.Tg.Median:0.00} | {lc.Pp.Median:0.00} / {lc.Tg.Median:0.00} | {ppRatio:0.00}x / {tgRatio:0.00}x | {dsBw} | {lcBw} | {dsPeak / 1048576.0:0} | {budget / 1048576.0:0} | {loadBefore} / {loadAfter} |"));
 return 0;
+
+// Both engines loaded in this process at once, warmed up, then alternated within every repetition (the harness of
+// sessions 1–9); DeepSharp's memory is read before llama.cpp maps the file.
+static SideBySideResult SameProcess(BenchOptions o)
+{
+    var inputs = BenchInputs.For(o.ModelPath, o.NPrompt, o.NGen);
+    int nCtx = Math.Max(o.NPrompt, o.NGen);
+    using var deepSharp = new DeepSharpEngine(o.ModelPath, o.Threads, nCtx);
+    SideBySide.WarmUp(deepSharp, inputs.Prompt, inputs.Generated);
+    long rss = ProcessMemory.CurrentRssBytes();
+    long peak = ProcessMemory.PeakRssBytes() ?? rss;
+    using var llama = new LlamaCppEngine(o.ModelPath, o.Threads, nCtx, o.NPrompt);
+    SideBySide.WarmUp(llama, inputs.Prompt, inputs.Generated);
+    var results = SideBySide.Run([deepSharp, llama], inputs.Prompt, inputs.Generated, o.Reps, Console.Error);
+    return new SideBySideResult(results[0], results[1], rss, peak, deepSharp.KvCacheBytes);
+}

@@ -59,6 +59,10 @@ internal static class SideBySide
         return [.. engines.Select((e, i) => new EngineResult(e.Name, Speed.Of(pp[i]), Speed.Of(tg[i])))];
     }
 
+    /// <summary>One timed pp and one timed tg of a warm engine, in tokens/s.</summary>
+    public static (double Pp, double Tg) MeasureOnce(IBenchEngine engine, int[] prompt, int[] generated) =>
+        (prompt.Length / TimePrefill(engine, prompt), generated.Length / TimeDecode(engine, generated, generated.Length));
+
     /// <summary>Median over repetitions of the per-repetition ratio a/b (each pair measured back to back).</summary>
     public static double PairedRatio(Speed a, Speed b) =>
         Speed.MedianOf([.. a.Samples.Zip(b.Samples, (x, y) => x / y)]);
