@@ -26,6 +26,8 @@ public sealed class BatchDecoder
     private readonly Session[] _sessions;    // [maxSequences] this step's sessions
     private readonly int[] _counts;          // [maxSequences] tokens each appends
     private readonly int[] _ones;            // [maxSequences] all 1: DecodeStep's counts
+    private readonly KvCache[] _kvCaches;    // [maxSequences] a decode step's caches, session by session
+    private readonly int[] _positions;       // [maxSequences] and the positions of their new keys
     private readonly Deepseek2Batch? _deepseek2;   // the MLA/MoE row buffers of a deepseek2 model
 
     public BatchDecoder(Model model, int maxSequences) : this(model, maxSequences, maxSequences) { }
@@ -47,6 +49,8 @@ public sealed class BatchDecoder
         _counts = new int[maxSequences];
         _ones = new int[maxSequences];
         Array.Fill(_ones, 1);
+        _kvCaches = new KvCache[maxSequences];
+        _positions = new int[maxSequences];
         if (model.Network is Deepseek2 ds) _deepseek2 = new Deepseek2Batch(s, ds.Params, maxRows, model.Pool);
     }
 
@@ -206,8 +210,7 @@ public sealed class BatchDecoder
         for (int i = 0, first = 0; i < k; first += _counts[i], i++)
         {
             var session = _sessions[i];
-            int count = _counts[i];
-            for (int r = first; r < first + count; r++)
+            for (int r = first; r < first + _counts[i]; r++)
             {
                 var q = _st.Q.AsSpan(r * qWidth, qWidth);
                 var key = _st.K.AsSpan(r * kWidth, kWidth);
@@ -221,11 +224,27 @@ public sealed class BatchDecoder
                 for (int h = 0; h < s.NHeadKv; h++) Rope.Rotate(key.Slice(h * s.HeadDim, s.HeadDim), cos, sin, s.Rope.Style);
                 session.KvCache.Store(layer, session.Position + r - first, key, v);
             }
-            _st.Q.AsSpan(first * qWidth, count * qWidth).CopyTo(_qGroup);
-            _st.Attention.Run(session.KvCache, layer, _qGroup, count, session.Position, _attGroup);
-            _attGroup.AsSpan(0, count * attWidth).CopyTo(_st.Att.AsSpan(first * attWidth, count * attWidth));
         }
+        // A decode step (one row per session): every session's attention in one pool run, not one run each.
+        if (rows > k || !DecodeAttention(layer, k))
+            for (int i = 0, first = 0; i < k; first += _counts[i], i++)
+            {
+                var session = _sessions[i];
+                int count = _counts[i];
+                _st.Q.AsSpan(first * qWidth, count * qWidth).CopyTo(_qGroup);
+                _st.Attention.Run(session.KvCache, layer, _qGroup, count, session.Position, _attGroup);
+                _attGroup.AsSpan(0, count * attWidth).CopyTo(_st.Att.AsSpan(first * attWidth, count * attWidth));
+            }
         _st.MatMul.Run(attn.Wo, _st.Att, rows, _st.Xb2);
+    }
+
+    // Row i is session i's new token at its position; false when the caches take another path (not f16).
+    private bool DecodeAttention(int layer, int k)
+    {
+        for (int i = 0; i < k; i++) (_kvCaches[i], _positions[i]) = (_sessions[i].KvCache, _sessions[i].Position);
+        bool done = _st.Attention.TryRunDecode(_kvCaches, _positions, k, layer, _st.Q, _st.Att);
+        Array.Clear(_kvCaches, 0, k);
+        return done;
     }
 
     private static void AddBias(float[]? bias, Span<float> y)

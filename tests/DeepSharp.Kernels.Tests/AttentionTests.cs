@@ -196,4 +196,36 @@ public sealed class AttentionTests
     {
         Assert.Throws<ArgumentException>(() => new KvCache(KvType.Q8_0, 1, 8, 2 * 40, 2 * 40, 40, 40));
     }
+
+    // A batched decode step's rows, each its own sequence at its own position, in one run: every row must equal that
+    // sequence's one-token Run bit for bit (the same flash steps), and a cache of another type is left to Run.
+    [Fact]
+    public void Decode_rows_of_several_sequences_in_one_run_equal_each_run_alone_bit_for_bit()
+    {
+        int[] positions = [0, 5, 2, 11];
+        int width = NHeadKv * HeadDim, rows = positions.Length, qWidth = NHead * HeadDim;
+        var caches = new KvCache[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            caches[i] = new KvCache(KvType.F16, nLayer: 2, NCtx, width, width, HeadDim, HeadDim);
+            var keys = TestData.Random((positions[i] + 1) * width, 10 + i, 2f);
+            var values = TestData.Random((positions[i] + 1) * width, 20 + i);
+            for (int p = 0; p <= positions[i]; p++) caches[i].Store(1, p, keys.AsSpan(p * width, width), values.AsSpan(p * width, width));
+        }
+        var q = TestData.Random(rows * qWidth, 30, 2f);
+        using var pool = new WorkerPool(2);
+        var attn = new CausalAttention(pool, NHead, NHeadKv, HeadDim, HeadDim, NCtx);
+        var batched = new float[rows * qWidth];
+        Assert.True(attn.TryRunDecode(caches, positions, rows, 1, q, batched));
+        for (int i = 0; i < rows; i++)
+        {
+            var alone = new float[qWidth];
+            attn.Run(caches[i], 1, q.AsSpan(i * qWidth, qWidth).ToArray(), 1, positions[i], alone);
+            for (int j = 0; j < qWidth; j++)
+                Assert.True(BitConverter.SingleToInt32Bits(alone[j]) == BitConverter.SingleToInt32Bits(batched[i * qWidth + j]),
+                    $"row {i} value {j}: batched {batched[i * qWidth + j]:R}, alone {alone[j]:R}");
+        }
+        caches[2] = new KvCache(KvType.F32, nLayer: 2, NCtx, width, width, HeadDim, HeadDim);
+        Assert.False(attn.TryRunDecode(caches, positions, rows, 1, q, new float[rows * qWidth]));
+    }
 }

@@ -24,6 +24,8 @@ public sealed class CausalAttention : IParallelJob
     private readonly float[][] _scratchScale;  // [threads][groupSize]: each head's weight of the current value row
     private readonly TiledAttention _tiled;
     private KvCache? _kv;
+    private KvCache[] _caches = [];   // RunDecode: row i's own cache, and the position of its new key
+    private int[] _positions = [];
     private float[] _q = [], _out = [];
     private int _layer, _pos0, _nTok;
     private bool _useTiled;
@@ -62,8 +64,41 @@ public sealed class CausalAttention : IParallelJob
         (_kv, _q, _out) = (null, [], []);
     }
 
+    /// <summary>
+    /// Decode's rows of several sequences in one dispatch: output row i ← attention of query row i over keys
+    /// 0..<paramref name="positions"/>[i] of <paramref name="caches"/>[i] (its new key already stored), for i &lt;
+    /// <paramref name="rows"/>. Each row takes exactly the steps <see cref="Run"/> takes for it alone (nTok 1 at
+    /// pos0 = its position); the sequences share one pool run instead of one each. Returns false, having done
+    /// nothing, unless every cache holds f16 rows (the flash path).
+    /// </summary>
+    public bool TryRunDecode(KvCache[] caches, int[] positions, int rows, int layer, float[] q, float[] output)
+    {
+        ArgumentNullException.ThrowIfNull(caches);
+        ArgumentNullException.ThrowIfNull(positions);
+        for (int i = 0; i < rows; i++)
+        {
+            if (caches[i].Type != KvType.F16) return false;
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(positions[i], _scores[0].Length);
+        }
+        (_caches, _positions, _layer, _q, _out, _nTok) = (caches, positions, layer, q, output, rows);
+        _pool.Run(this, rows * (_nHead / _groupSize));
+        (_caches, _positions, _q, _out) = ([], [], [], []);
+        return true;
+    }
+
     public void Execute(int worker, int start, int limit)
     {
+        if (_caches.Length > 0)
+        {
+            // Items are (row, KV head).
+            int nKv = _nHead / _groupSize;
+            for (int item = start; item < limit; item++)
+            {
+                int row = item / nKv;
+                FlashF16(_caches[row], worker, row, _positions[row] + 1, item % nKv);
+            }
+            return;
+        }
         var kv = _kv!;
         if (_useTiled)
         {
@@ -75,7 +110,11 @@ public sealed class CausalAttention : IParallelJob
         {
             // Last tokens first: they see the most keys, so the pool's later, smaller chunks even out the threads.
             int nKv = _nHead / _groupSize, nTok = _nTok;
-            for (int item = start; item < limit; item++) FlashF16(kv, worker, nTok - 1 - item / nKv, item % nKv);
+            for (int item = start; item < limit; item++)
+            {
+                int t = nTok - 1 - item / nKv;
+                FlashF16(kv, worker, t, _pos0 + t + 1, item % nKv);
+            }
             return;
         }
         for (int item = start; item < limit; item++)
@@ -92,12 +131,12 @@ public sealed class CausalAttention : IParallelJob
         }
     }
 
-    // Token t's query heads of KV group g, one pass over keys 0..pos0+t with a running max M and sum S per head; each
+    // Query row t's heads of KV group g, one pass over keys 0..n−1 with a running max M and sum S per head; each
     // head's o holds Σ e^(s−M)·v rounded to f16 after every step. Every head takes exactly the steps it would alone;
     // the group only shares the widening of each key and value row.
-    private void FlashF16(KvCache kv, int worker, int t, int g)
+    private void FlashF16(KvCache kv, int worker, int t, int n, int g)
     {
-        int n = _pos0 + t + 1, group = _groupSize;
+        int group = _groupSize;
         var qh = _qHalf[worker];
         var (k, v, max, sum) = (_kRow[worker], _vRow[worker], _max[worker], _sum[worker]);
         for (int j = 0; j < group; j++)
