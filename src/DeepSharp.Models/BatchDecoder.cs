@@ -205,8 +205,8 @@ public sealed class BatchDecoder
         int qWidth = s.NHead * s.HeadDim, kWidth = s.NHeadKv * s.HeadDim, vWidth = s.NHeadKv * s.HeadDimV;
         int attWidth = s.NHead * s.HeadDimV, half = s.Rope.NRot / 2;
         _st.MatMul.Run(attn.Wq, _st.Xb, rows, _st.Q);
-        _st.MatMul.Run(attn.Wk, _st.Xb, rows, _st.K);
-        _st.MatMul.Run(attn.Wv, _st.Xb, rows, _st.V);
+        _st.MatMul.Run(attn.Wk, _st.Xb, rows, _st.K, sameActivations: true);
+        _st.MatMul.Run(attn.Wv, _st.Xb, rows, _st.V, sameActivations: true);
         for (int i = 0, first = 0; i < k; first += _counts[i], i++)
         {
             var session = _sessions[i];

@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Tests;
 
 /// <summary>
 /// <see cref="MatMul.TryRunPerHead"/> (every head's product in one dispatch over strided rows) against one
-/// <see cref="MatMul.Run"/> per head on gathered rows, bit for bit: tile and non-tile weight types, a row count that
+/// <see cref="MatMul.Run(QTensor, float[], int, float[])"/> per head on gathered rows, bit for bit: tile and non-tile weight types, a row count that
 /// leaves a partial tile, token counts that leave partial token tiles.
 /// </summary>
 public sealed class PerHeadMatMulTests

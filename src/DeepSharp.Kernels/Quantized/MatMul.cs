@@ -25,6 +25,7 @@ public sealed class MatMul : IParallelJob
     private bool _rows8;            // items are groups of 8 rows (IntegerDotRows8)
     private QTensor[] _heads = [];  // per-head products: items are (head, tile of rows)
     private int _headStride, _tilesPerHead;
+    private (QuantType Format, float[] X, int NTok, int Cols)? _quantized;   // what _int8 holds, while it is valid
 
     public MatMul(WorkerPool pool, int maxCols, int maxTokens)
     {
@@ -66,7 +67,14 @@ public sealed class MatMul : IParallelJob
     }
 
     /// <summary>y [nTok, w.Rows] ← x [nTok, w.Cols] · wᵀ (activations rounded as llama.cpp rounds them).</summary>
-    public void Run(QTensor w, float[] x, int nTok, float[] y)
+    public void Run(QTensor w, float[] x, int nTok, float[] y) => Run(w, x, nTok, y, sameActivations: false);
+
+    /// <summary>
+    /// As <see cref="Run(QTensor, float[], int, float[])"/>; with <paramref name="sameActivations"/> the caller
+    /// promises that x has not changed since the previous product on this instance, so activations quantized then
+    /// to the same format, for the same rows, are used again (q, k and v of one input; gate and up).
+    /// </summary>
+    public void Run(QTensor w, float[] x, int nTok, float[] y, bool sameActivations)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(w.Cols, _maxCols, nameof(w));
@@ -76,7 +84,15 @@ public sealed class MatMul : IParallelJob
         var partner = ActivationRounding.PartnerOf(w.Type);
         bool rounded = false;
         if (IntegerDot.Supports(w.Type))
-            _quantize.Run(partner, x, nTok, cols);
+        {
+            var wanted = (partner, x, nTok, cols);
+            if (!sameActivations || _quantized != wanted)
+            {
+                _quantized = null;
+                _quantize.Run(partner, x, nTok, cols);
+                _quantized = wanted;
+            }
+        }
         else
             for (int t = 0; t < nTok; t++)
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
@@ -103,6 +119,7 @@ public sealed class MatMul : IParallelJob
         if (!IntegerDot.Supports(w0.Type) || w0.LlamaRepacked || nTok > _maxTokens || !_int8.Fits(nTok * nH, cols)) return false;
         foreach (var h in w)
             if (h.Type != w0.Type || h.Cols != cols || h.Rows != w0.Rows || h.LlamaRepacked) return false;
+        _quantized = null;
         _int8.Quantize(ActivationRounding.PartnerOf(w0.Type), x, nTok * nH, cols, xStride);
         (_heads, _y, _nTok, _rows, _headStride) = (w, y, nTok, checked((int)w0.Rows), yStride);
         _tilesPerHead = (_rows + RowTile - 1) / RowTile;

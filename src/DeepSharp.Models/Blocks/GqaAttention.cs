@@ -46,8 +46,8 @@ public sealed class GqaAttention
         ArgumentNullException.ThrowIfNull(kv);
         int qWidth = s.NHead * s.HeadDim, kWidth = s.NHeadKv * s.HeadDim, vWidth = s.NHeadKv * s.HeadDimV;
         st.MatMul.Run(Wq, st.Xb, nTok, st.Q);
-        st.MatMul.Run(Wk, st.Xb, nTok, st.K);
-        st.MatMul.Run(Wv, st.Xb, nTok, st.V);
+        st.MatMul.Run(Wk, st.Xb, nTok, st.K, sameActivations: true);
+        st.MatMul.Run(Wv, st.Xb, nTok, st.V, sameActivations: true);
         int half = s.Rope.NRot / 2;
         for (int t = 0; t < nTok; t++)
         {

@@ -28,7 +28,7 @@ public sealed class SwiGluFfn
         ArgumentNullException.ThrowIfNull(st);
         int nFf = (int)Gate.Rows;
         st.MatMul.Run(Gate, st.Xb, nTok, st.Gate);
-        st.MatMul.Run(Up, st.Xb, nTok, st.Up);
+        st.MatMul.Run(Up, st.Xb, nTok, st.Up, sameActivations: true);
         st.SwiGlu.Run(st.Gate, st.Up, nTok, nFf);
         st.MatMul.Run(Down, st.Gate, nTok, st.Xb2);
     }

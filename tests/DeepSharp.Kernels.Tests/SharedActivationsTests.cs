@@ -1,0 +1,54 @@
+using DeepSharp.Core.Quant;
+using DeepSharp.Kernels.Quantized;
+using DeepSharp.Kernels.Threading;
+
+namespace DeepSharp.Kernels.Tests;
+
+/// <summary>
+/// <see cref="MatMul.Run(QTensor, float[], int, float[], bool)"/> with sameActivations: a product that reuses the
+/// previous product's quantized activations must equal one that quantizes afresh, bit for bit — also when the
+/// weight types want another activation format, another token count, or a per-head product came in between.
+/// </summary>
+public sealed class SharedActivationsTests
+{
+    private const int Cols = 256, Rows = 16;
+
+    [Fact]
+    public void Reused_activations_give_the_products_of_fresh_ones()
+    {
+        var types = new[] { QuantType.Q4_K, QuantType.Q6_K, QuantType.Q8_0, QuantType.F16, QuantType.Q4_K, QuantType.Q5_K };
+        var weights = types.Select((t, i) => TestData.Weight(t, Rows, Cols, seed: 70 + i)).ToArray();
+        using var pool = new WorkerPool(2);
+        var shared = new MatMul(pool, Cols, maxTokens: 8);   // room for the per-head product's 2 × nTok rows
+        var fresh = new MatMul(pool, Cols, maxTokens: 4);
+        foreach (int nTok in new[] { 3, 1, 4 })
+        {
+            var x = TestData.Random(nTok * Cols, 80 + nTok, 2f);
+            for (int i = 0; i < weights.Length; i++)
+            {
+                var w = weights[i].Tensor;
+                var expected = new float[nTok * Rows];
+                var actual = new float[nTok * Rows];
+                fresh.Run(w, x, nTok, expected);
+                shared.Run(w, x, nTok, actual, sameActivations: i > 0);
+                AssertBits(expected, actual, $"{w.Type} #{i} nTok={nTok}");
+            }
+            // A per-head product overwrites the quantized activations: the next reuse must notice.
+            var heads = new[] { weights[1].Tensor, TestData.Weight(QuantType.Q6_K, Rows, Cols, seed: 90).Tensor };
+            Assert.True(shared.TryRunPerHead(heads, TestData.Random(nTok * 2 * Cols, 91, 2f), Cols, nTok, new float[nTok * 2 * Rows], Rows));
+            var after = new float[nTok * Rows];
+            var reference = new float[nTok * Rows];
+            shared.Run(weights[1].Tensor, x, nTok, after, sameActivations: true);
+            fresh.Run(weights[1].Tensor, x, nTok, reference);
+            AssertBits(reference, after, $"after a per-head product, nTok={nTok}");
+        }
+        GC.KeepAlive(weights);
+    }
+
+    private static void AssertBits(float[] expected, float[] actual, string what)
+    {
+        for (int j = 0; j < expected.Length; j++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[j]) == BitConverter.SingleToInt32Bits(actual[j]),
+                $"{what} value {j}: reused {actual[j]:R}, fresh {expected[j]:R}");
+    }
+}
