@@ -51,4 +51,29 @@ public sealed class SharedActivationsTests
             Assert.True(BitConverter.SingleToInt32Bits(expected[j]) == BitConverter.SingleToInt32Bits(actual[j]),
                 $"{what} value {j}: reused {actual[j]:R}, fresh {expected[j]:R}");
     }
+
+    // Activations quantized row by row by other code (SwiGLU's workers) serve the next product as if it had
+    // quantized them itself; a weight whose products take float activations declines.
+    [Fact]
+    public void Activations_filled_row_by_row_serve_the_next_product()
+    {
+        const int nTok = 3;
+        var (w, keep) = TestData.Weight(QuantType.Q6_K, Rows, Cols, seed: 95);
+        using var pool = new WorkerPool(2);
+        var mm = new MatMul(pool, Cols, maxTokens: 4);
+        var x = TestData.Random(nTok * Cols, 96, 2f);
+        Assert.True(mm.BeginActivations(w, x, nTok));
+        mm.QuantizeActivationRows(2, 3);
+        mm.QuantizeActivationRows(0, 2);
+        mm.EndActivations();
+        var filled = new float[nTok * Rows];
+        var fresh = new float[nTok * Rows];
+        mm.Run(w, x, nTok, filled, sameActivations: true);
+        new MatMul(pool, Cols, maxTokens: 4).Run(w, x, nTok, fresh);
+        AssertBits(fresh, filled, "filled row by row");
+        var (f16, keepF16) = TestData.Weight(QuantType.F16, Rows, Cols, seed: 97);
+        Assert.False(mm.BeginActivations(f16, x, nTok));
+        GC.KeepAlive(keep);
+        GC.KeepAlive(keepF16);
+    }
 }

@@ -26,6 +26,7 @@ public sealed class MatMul : IParallelJob
     private QTensor[] _heads = [];  // per-head products: items are (head, tile of rows)
     private int _headStride, _tilesPerHead;
     private (QuantType Format, float[] X, int NTok, int Cols)? _quantized;   // what _int8 holds, while it is valid
+    private (QuantType Format, float[] X, int NTok, int Cols) _filling;      // what other code is quantizing into it
 
     public MatMul(WorkerPool pool, int maxCols, int maxTokens)
     {
@@ -101,6 +102,33 @@ public sealed class MatMul : IParallelJob
         if (_rows8 && w.Packed is not null) _packedSums.Prepare(w.Type, _int8, nTok, cols);
         _pool.Run(this, _rows8 ? rows / 8 : rows);
         (_w, _x, _y) = (null, [], []);
+    }
+
+    /// <summary>
+    /// Lets the job that writes x quantize it for the next product with <paramref name="w"/> as its rows are done
+    /// (SwiGLU's workers, each on its own rows, in their own pool run): call <see cref="QuantizeActivationRows"/> for
+    /// every row, then <see cref="EndActivations"/>, then Run(w, x, nTok, y, sameActivations: true). Returns false,
+    /// having changed nothing, where w's products do not read integer activations.
+    /// </summary>
+    public bool BeginActivations(QTensor w, float[] x, int nTok)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (!IntegerDot.Supports(w.Type) || nTok > _maxTokens || w.Cols > _maxCols) return false;
+        _quantized = null;
+        _filling = (ActivationRounding.PartnerOf(w.Type), x, nTok, w.Cols);
+        _int8.Begin(nTok, w.Cols);
+        return true;
+    }
+
+    /// <summary>Quantizes rows [r0, r1) of the x given to <see cref="BeginActivations"/> (threads take disjoint rows).</summary>
+    public void QuantizeActivationRows(int r0, int r1) =>
+        _int8.QuantizeRows(_filling.Format, _filling.X, r0, r1, _filling.Cols);
+
+    /// <summary>Every row is quantized: the next product with sameActivations uses them.</summary>
+    public void EndActivations()
+    {
+        _quantized = _filling;
+        _filling = default;
     }
 
     /// <summary>

@@ -29,7 +29,10 @@ public sealed class SwiGluFfn
         int nFf = (int)Gate.Rows;
         st.MatMul.Run(Gate, st.Xb, nTok, st.Gate);
         st.MatMul.Run(Up, st.Xb, nTok, st.Up, sameActivations: true);
-        st.SwiGlu.Run(st.Gate, st.Up, nTok, nFf);
-        st.MatMul.Run(Down, st.Gate, nTok, st.Xb2);
+        // The workers quantize the down projection's activations as they finish their rows.
+        bool fused = st.MatMul.BeginActivations(Down, st.Gate, nTok);
+        st.SwiGlu.Run(st.Gate, st.Up, nTok, nFf, fused ? st.MatMul : null);
+        if (fused) st.MatMul.EndActivations();
+        st.MatMul.Run(Down, st.Gate, nTok, st.Xb2, sameActivations: fused);
     }
 }
