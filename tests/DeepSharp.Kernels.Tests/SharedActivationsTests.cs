@@ -76,4 +76,28 @@ public sealed class SharedActivationsTests
         GC.KeepAlive(keep);
         GC.KeepAlive(keepF16);
     }
+
+    // A product that makes no promise ends the reuse even when it quantizes nothing itself (float weights): x rewritten
+    // in place and multiplied by a float matrix first must not let the next integer product take the old quantization.
+    [Fact]
+    public void A_product_without_the_promise_ends_the_reuse()
+    {
+        const int nTok = 2;
+        var (q4k, keepQ) = TestData.Weight(QuantType.Q4_K, Rows, Cols, seed: 98);
+        var (f16, keepF) = TestData.Weight(QuantType.F16, Rows, Cols, seed: 99);
+        using var pool = new WorkerPool(2);
+        var mm = new MatMul(pool, Cols, maxTokens: 4);
+        var x = TestData.Random(nTok * Cols, 100, 2f);
+        var y = new float[nTok * Rows];
+        mm.Run(q4k, x, nTok, y);
+        TestData.Random(nTok * Cols, 101, 2f).CopyTo(x, 0);   // the same array, new values (the next layer's input)
+        mm.Run(f16, x, nTok, y);
+        var reused = new float[nTok * Rows];
+        var fresh = new float[nTok * Rows];
+        mm.Run(q4k, x, nTok, reused, sameActivations: true);
+        new MatMul(pool, Cols, maxTokens: 4).Run(q4k, x, nTok, fresh);
+        AssertBits(fresh, reused, "after a float product");
+        GC.KeepAlive(keepQ);
+        GC.KeepAlive(keepF);
+    }
 }

@@ -84,10 +84,13 @@ public sealed class MatMul : IParallelJob
         System.Diagnostics.Debug.Assert(x.Length >= nTok * cols && y.Length >= (long)nTok * rows);
         var partner = ActivationRounding.PartnerOf(w.Type);
         bool rounded = false;
+        // Only an unbroken run of promised products may reuse: one without the promise ends it, even a float product
+        // that quantizes nothing (its x may be new values in the same array).
+        if (!sameActivations) _quantized = null;
         if (IntegerDot.Supports(w.Type))
         {
             var wanted = (partner, x, nTok, cols);
-            if (!sameActivations || _quantized != wanted)
+            if (_quantized != wanted)
             {
                 _quantized = null;
                 _quantize.Run(partner, x, nTok, cols);
