@@ -22,15 +22,30 @@ string loadBefore = ProcessMemory.LoadAverage();
 long fileBytes = new FileInfo(o.ModelPath).Length;
 long weightBytesPerToken;
 string typeName;
-using (var file = GgufFile.Open(o.ModelPath))
+try
 {
+    using var file = GgufFile.Open(o.ModelPath);
     weightBytesPerToken = MemoryBandwidth.WeightBytesPerToken(file);
     typeName = Naming.FileType(file);
+}
+catch (GgufFormatException e)
+{
+    Console.Error.WriteLine($"error: {o.ModelPath}: {e.Message}");
+    return 1;
 }
 Console.WriteLine(string.Create(inv,
     $"model {o.ModelPath} ({typeName}, {fileBytes / 1048576.0:0.0} MiB), threads {o.Threads}, pp{o.NPrompt} tg{o.NGen}, reps {o.Reps}, {(o.SameProcess ? "both engines in this process" : "each run in its own process")}, load average before: {loadBefore}"));
 
-var run = o.SameProcess ? SameProcess(o) : IsolatedRuns.Run(o, Console.Error);
+SideBySideResult run;
+try
+{
+    run = o.SameProcess ? SameProcess(o) : IsolatedRuns.Run(o, Console.Error);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 var (ds, lc, dsRss, dsPeak) = (run.DeepSharp, run.LlamaCpp, run.DsRssBytes, run.DsPeakRssBytes);
 EngineResult[] results = [ds, lc];
 string loadAfter = ProcessMemory.LoadAverage();
