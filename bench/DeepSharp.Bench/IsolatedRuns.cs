@@ -20,8 +20,16 @@ internal sealed record BenchInputs(int[] Prompt, int[] Generated)
     }
 }
 
-/// <summary>What one engine measured, and DeepSharp's memory, as <see cref="IsolatedRuns"/> collects it.</summary>
-internal sealed record SideBySideResult(EngineResult DeepSharp, EngineResult LlamaCpp, long DsRssBytes, long DsPeakRssBytes, long DsKvBytes);
+/// <summary>
+/// What one engine measured, and DeepSharp's memory, as <see cref="IsolatedRuns"/> collects it; with the read bandwidth
+/// each child measured right after its tg (bytes/s, in the order of the engine's tg samples; empty where the bandwidth
+/// was not measured per child).
+/// </summary>
+internal sealed record SideBySideResult(EngineResult DeepSharp, EngineResult LlamaCpp, long DsRssBytes, long DsPeakRssBytes, long DsKvBytes)
+{
+    public IReadOnlyList<double> DsBandwidths { get; init; } = [];
+    public IReadOnlyList<double> LcBandwidths { get; init; } = [];
+}
 
 /// <summary>
 /// Each repetition of each engine in a process of its own, alternating A B A B: the child loads its engine, warms it
@@ -44,42 +52,60 @@ internal static class IsolatedRuns
             {
                 var result = RunChild(o, engine);
                 runs[engine].Add(result);
+                string bw = double.IsNaN(result.Bandwidth) ? "" : $", then read {MemoryBandwidth.Gbps(result.Bandwidth)} GB/s";
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"rep {r + 1}/{o.Reps} {engine,-10} pp{o.NPrompt}: {result.Pp:0.00} t/s  tg{o.NGen}: {result.Tg:0.00} t/s  (own process)"));
+                    $"rep {r + 1}/{o.Reps} {engine,-10} pp{o.NPrompt}: {result.Pp:0.00} t/s  tg{o.NGen}: {result.Tg:0.00} t/s  (own process{bw})"));
             }
         var ds = runs[DeepSharp];
         return new SideBySideResult(Summary(DeepSharp, ds), Summary(LlamaCpp, runs[LlamaCpp]),
-            ds.Max(c => c.Rss), ds.Max(c => c.PeakRss), ds[0].KvBytes);
+            ds.Max(c => c.Rss), ds.Max(c => c.PeakRss), ds[0].KvBytes)
+        {
+            DsBandwidths = o.SkipBandwidth ? [] : [.. ds.Select(c => c.Bandwidth)],
+            LcBandwidths = o.SkipBandwidth ? [] : [.. runs[LlamaCpp].Select(c => c.Bandwidth)],
+        };
     }
 
     private static EngineResult Summary(string name, List<ChildResult> runs) =>
         new(name, Speed.Of([.. runs.Select(c => c.Pp)]), Speed.Of([.. runs.Select(c => c.Tg)]));
 
-    /// <summary>The child's side (<c>--engine NAME</c>): load, warm up, one timed pp and tg, one result line on stdout.</summary>
+    /// <summary>
+    /// The child's side (<c>--engine NAME</c>): load, warm up, one timed pp and tg, then (the engine closed, unless
+    /// --skip-bandwidth) the memory read bandwidth with the same thread count; one result line on stdout.
+    /// </summary>
+    /// <remarks>
+    /// Why the bandwidth here: the host's speed drifts by a quarter within minutes, and one probe at the end of a run
+    /// put the run's decode speeds over a ceiling measured at another time. Measured within a second of each tg, each
+    /// repetition's fraction of the ceiling compares speeds of the same moment.
+    /// </remarks>
     public static int ChildMain(BenchOptions o)
     {
         var inputs = BenchInputs.For(o.ModelPath, o.NPrompt, o.NGen);
         int nCtx = Math.Max(o.NPrompt, o.NGen);
-        long kvBytes = 0;
-        using IBenchEngine engine = o.ChildEngine == DeepSharp
+        long kvBytes = 0, rss, peak;
+        double pp, tg;
+        using (IBenchEngine engine = o.ChildEngine == DeepSharp
             ? new DeepSharpEngine(o.ModelPath, o.Threads, nCtx)
-            : new LlamaCppEngine(o.ModelPath, o.Threads, nCtx, o.NPrompt);
-        if (engine is DeepSharpEngine ds) kvBytes = ds.KvCacheBytes;
-        SideBySide.WarmUp(engine, inputs.Prompt, inputs.Generated);
-        long rss = ProcessMemory.CurrentRssBytes();
-        var (pp, tg) = SideBySide.MeasureOnce(engine, inputs.Prompt, inputs.Generated);
-        long peak = ProcessMemory.PeakRssBytes() ?? rss;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultTag} {pp:R} {tg:R} {rss} {peak} {kvBytes}"));
+            : new LlamaCppEngine(o.ModelPath, o.Threads, nCtx, o.NPrompt))
+        {
+            if (engine is DeepSharpEngine ds) kvBytes = ds.KvCacheBytes;
+            SideBySide.WarmUp(engine, inputs.Prompt, inputs.Generated);
+            rss = ProcessMemory.CurrentRssBytes();
+            (pp, tg) = SideBySide.MeasureOnce(engine, inputs.Prompt, inputs.Generated);
+            peak = ProcessMemory.PeakRssBytes() ?? rss;
+        }
+        double bandwidth = o.SkipBandwidth ? double.NaN : MemoryBandwidth.MeasureReadBytesPerSecond(o.Threads);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ResultTag} {pp:R} {tg:R} {rss} {peak} {kvBytes} {bandwidth:R}"));
         return 0;
     }
 
-    private sealed record ChildResult(double Pp, double Tg, long Rss, long PeakRss, long KvBytes);
+    private sealed record ChildResult(double Pp, double Tg, long Rss, long PeakRss, long KvBytes, double Bandwidth);
 
     private static ChildResult RunChild(BenchOptions o, string engine)
     {
         var start = ChildStart();
         foreach (string a in new[] { "--model", o.ModelPath, "--threads", Text(o.Threads), "-p", Text(o.NPrompt), "-n", Text(o.NGen), "--engine", engine })
             start.ArgumentList.Add(a);
+        if (o.SkipBandwidth) start.ArgumentList.Add("--skip-bandwidth");
         start.RedirectStandardOutput = true;
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark child process");
         string output = child.StandardOutput.ReadToEnd();
@@ -89,7 +115,8 @@ internal static class IsolatedRuns
             throw new InvalidOperationException($"the {engine} child process failed (exit code {child.ExitCode}):\n{output}");
         string[] f = line.Split(' ');
         var inv = CultureInfo.InvariantCulture;
-        return new ChildResult(double.Parse(f[1], inv), double.Parse(f[2], inv), long.Parse(f[3], inv), long.Parse(f[4], inv), long.Parse(f[5], inv));
+        return new ChildResult(double.Parse(f[1], inv), double.Parse(f[2], inv), long.Parse(f[3], inv), long.Parse(f[4], inv), long.Parse(f[5], inv),
+            double.Parse(f[6], inv));
     }
 
     // This program again: through its apphost, or through the dotnet host that runs its dll.

@@ -65,12 +65,20 @@ Console.WriteLine(string.Create(inv,
 string dsBw = "n/a", lcBw = "n/a";
 if (!o.SkipBandwidth)
 {
-    double bandwidth = MemoryBandwidth.MeasureReadBytesPerSecond(o.Threads);
-    double dsFraction = weightBytesPerToken * ds.Tg.Median / bandwidth, lcFraction = weightBytesPerToken * lc.Tg.Median / bandwidth;
+    // Each repetition's decode over the ceiling its own child measured right after it (own processes); one probe at
+    // the end with --same-process.
+    bool perChild = run.DsBandwidths.Count > 0;
+    double[] ceilings = perChild ? [.. run.DsBandwidths, .. run.LcBandwidths] : [MemoryBandwidth.MeasureReadBytesPerSecond(o.Threads)];
+    double Fraction(Speed tg, IReadOnlyList<double> bw, int i) => weightBytesPerToken * tg.Samples[i] / (perChild ? bw[i] : ceilings[0]);
+    double dsFraction = Speed.MedianOf([.. ds.Tg.Samples.Select((_, i) => Fraction(ds.Tg, run.DsBandwidths, i))]);
+    double lcFraction = Speed.MedianOf([.. lc.Tg.Samples.Select((_, i) => Fraction(lc.Tg, run.LcBandwidths, i))]);
     dsBw = dsFraction.ToString("0.0%", inv);
     lcBw = lcFraction.ToString("0.0%", inv);
+    string ceiling = ceilings.Length == 1
+        ? $"{MemoryBandwidth.Gbps(ceilings[0])} GB/s"
+        : $"{MemoryBandwidth.Gbps(Speed.MedianOf(ceilings))} GB/s median of {ceilings.Length} probes ({MemoryBandwidth.Gbps(ceilings.Min())}–{MemoryBandwidth.Gbps(ceilings.Max())}), each right after a tg";
     Console.WriteLine(string.Create(inv,
-        $"bandwidth: read {MemoryBandwidth.Gbps(bandwidth)} GB/s with {o.Threads} threads; weights read per token {weightBytesPerToken / 1e6:0.0} MB; decode at the median tg: DeepSharp {MemoryBandwidth.Gbps(weightBytesPerToken * ds.Tg.Median)} GB/s = {dsBw} of the ceiling, llama.cpp {MemoryBandwidth.Gbps(weightBytesPerToken * lc.Tg.Median)} GB/s = {lcBw}"));
+        $"bandwidth: read {ceiling} with {o.Threads} threads; weights read per token {weightBytesPerToken / 1e6:0.0} MB; decode at the median tg: DeepSharp {MemoryBandwidth.Gbps(weightBytesPerToken * ds.Tg.Median)} GB/s, llama.cpp {MemoryBandwidth.Gbps(weightBytesPerToken * lc.Tg.Median)} GB/s; median per-repetition fraction of the ceiling: DeepSharp {dsBw}, llama.cpp {lcBw}"));
 }
 Console.WriteLine($"load average after: {loadAfter}");
 Console.WriteLine();
