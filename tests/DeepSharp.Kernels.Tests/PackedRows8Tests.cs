@@ -1,4 +1,5 @@
 using DeepSharp.Core.Quant;
+using System.Runtime.Intrinsics;
 using DeepSharp.Kernels.Quantized;
 
 namespace DeepSharp.Kernels.Tests;
@@ -23,11 +24,22 @@ public sealed class PackedRows8Tests
         return (act, sums);
     }
 
-    private static Rows8Pack Pack(QTensor w) =>
+    private static Rows8Pack? Pack(QTensor w) =>
         Rows8Pack.Build(w.Type, w.Cols, w.Rows, w.RowBytes, (first, dst) =>
         {
             for (int r = 0; r < dst.Length / w.RowBytes; r++) w.Row(first + r).CopyTo(dst[(int)(r * w.RowBytes)..]);
         });
+
+    // Q4_0 scales at the edges of f16 (subnormals, zeros, the largest magnitudes), planted in blocks of w.
+    private static readonly ushort[] EdgeScales = [0x0001, 0x03FF, 0x8001, 0x0000, 0x8000, 0x0400, 0x7BFF, 0xFBFF, 0x3C00, 0xBC00];
+
+    private static void PlantQ4_0Scales(QTensor w, byte[] bytes)
+    {
+        int blocks = w.Cols / 32, i = 0;
+        for (int r = 0; r < w.Rows; r += 3)
+            for (int b = r % blocks; b < blocks; b += 2, i++)
+                BitConverter.TryWriteBytes(bytes.AsSpan((int)(r * w.RowBytes) + 18 * b, 2), EdgeScales[i % EdgeScales.Length]);
+    }
 
     [Theory]
     [InlineData(QuantType.Q4_0, 32)]
@@ -40,7 +52,8 @@ public sealed class PackedRows8Tests
     {
         const int rows = 24, tokens = 7;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: 5 * cols + (int)type);
-        var pack = Pack(w);
+        if (type == QuantType.Q4_0) PlantQ4_0Scales(w, keep);
+        var pack = Pack(w)!;
         var (act, sums) = Activations(type, tokens, cols);
         foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(KernelIsaSelection.IsSupported))
             foreach (int nTok in new[] { 1, 2, 3, 4, 5, 7 })
@@ -63,6 +76,7 @@ public sealed class PackedRows8Tests
     {
         const int rows = 40, tokens = 6;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: cols + 3);
+        if (type == QuantType.Q4_0) PlantQ4_0Scales(w, keep);
         bool packed = w.PrepareForMatMul();
         Assert.Equal(KernelIsaSelection.Current >= KernelIsa.Avx2, packed);
         var x = TestData.Random(tokens * cols, 17, 2f);
@@ -109,6 +123,48 @@ public sealed class PackedRows8Tests
         }
         // A view that does not start on a group boundary keeps the row-by-row path.
         Assert.Null(stacked.RowRange(4, 8, "unaligned").Packed);
+        GC.KeepAlive(keep);
+    }
+
+    [Fact]
+    public unsafe void Packed_Q4_0_scales_widen_every_finite_f16_exactly()
+    {
+        Assert.Equal(239 << 23, BitConverter.SingleToInt32Bits(PackedRows8.HalfToSingleScale));   // 2^112
+        var bits = stackalloc ushort[8];
+        for (int h = 0; h < 65536; h += 8)
+        {
+            for (int k = 0; k < 8; k++) bits[k] = (ushort)(h + k);
+            var widened = PackedRows8.Q4_0Scales((byte*)bits);
+            for (int k = 0; k < 8; k++)
+            {
+                var half = BitConverter.UInt16BitsToHalf((ushort)(h + k));
+                if (!Half.IsFinite(half)) continue;
+                AssertSameBits((float)half, widened.GetElement(k), $"f16 0x{h + k:X4}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_Q4_0_matrix_with_an_infinite_scale_keeps_the_file_layout()
+    {
+        const int rows = 16, cols = 64;
+        var (w, keep) = TestData.Weight(QuantType.Q4_0, rows, cols, seed: 7);
+        BitConverter.TryWriteBytes(keep.AsSpan((int)(9 * w.RowBytes) + 18, 2), (ushort)0x7C00);   // +inf in row 9, block 1
+        Assert.Null(Pack(w));
+        Assert.False(w.PrepareForMatMul());
+        var act = new Int8Activations(1, cols);
+        using var pool = new Threading.WorkerPool(2);
+        var mm = new MatMul(pool, cols, 1);
+        var x = TestData.Random(cols, 29, 2f);
+        act.Quantize(ActivationRounding.PartnerOf(QuantType.Q4_0), x, 1, cols);
+        var y = new float[rows];
+        mm.Run(w, x, 1, y);
+        for (int r = 0; r < rows; r++)
+        {
+            float expected = IntegerDot.DotRepacked(KernelIsa.Scalar, QuantType.Q4_0, w.Row(r), act.Row(0));
+            if (r == 9) Assert.True(!float.IsFinite(expected) && !float.IsFinite(y[r]), $"row 9: {expected}, {y[r]}");
+            else AssertSameBits(expected, y[r], $"row {r}");
+        }
         GC.KeepAlive(keep);
     }
 

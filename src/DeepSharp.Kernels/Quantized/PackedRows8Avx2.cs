@@ -95,7 +95,7 @@ internal static unsafe class PackedRows8Avx2
                     var s0 = Avx2.MultiplyAddAdjacent(lo0 + hi0, Vector256<short>.One);
                     var s1 = Avx2.MultiplyAddAdjacent(lo1 + hi1, Vector256<short>.One);
                     var sums = RowSums(s0, s1) - Vector256.Create(x.S(t)[b]);
-                    var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                    var d = PackedRows8.Q4_0Scales(blk);
                     acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(x.Scale(t, b)), acc);
                 }
                 acc.Store(y + t * yStride + 8 * g);

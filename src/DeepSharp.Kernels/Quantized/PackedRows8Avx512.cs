@@ -110,7 +110,7 @@ internal static unsafe class PackedRows8Avx512
                 byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                 var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
-                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                var d = PackedRows8.Q4_0Scales(blk);
                 for (int t = 0; t < nT; t++)
                 {
                     sbyte* xc = x.Q(t) + 32 * b;
@@ -254,7 +254,7 @@ internal static unsafe class PackedRows8Avx512
             {
                 byte* blk = p.Block(g, b);
                 var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
-                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
+                var d = PackedRows8.Q4_0Scales(blk);
                 a0 = Q4_0Step(lo0, hi0, lo1, hi1, d, x0 + 32 * b, s0[b], d0[b], a0);
                 a1 = Q4_0Step(lo0, hi0, lo1, hi1, d, x1 + 32 * b, s1[b], d1[b], a1);
                 a2 = Q4_0Step(lo0, hi0, lo1, hi1, d, x2 + 32 * b, s2[b], d2[b], a2);
@@ -284,7 +284,7 @@ internal static unsafe class PackedRows8Avx512
                 byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                 var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
-                a0 = Q4_0Step(lo0, hi0, lo1, hi1, Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset)), x0 + 32 * b, s0[b], d0[b], a0);
+                a0 = Q4_0Step(lo0, hi0, lo1, hi1, PackedRows8.Q4_0Scales(blk), x0 + 32 * b, s0[b], d0[b], a0);
             }
             a0.Store(y + 8 * g);
         }

@@ -6,7 +6,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// <summary>
 /// A Q4_0 or Q4_K matrix that llama.cpp repacks (<see cref="IntegerDot.LlamaRepacks"/>) rebuilt once, at load, as
 /// groups of 8 interleaved rows — the same idea as llama.cpp's block_q4_Kx8 / block_q4_0x8, in a layout chosen for
-/// <see cref="PackedRows8"/>: f16 scales already converted to float, Q4_K's 6-bit scales and mins unpacked to
+/// <see cref="PackedRows8"/>: Q4_K's f16 scales already converted to float, its 6-bit scales and mins unpacked to
 /// bytes, and the quants ordered so that one 64-byte load holds 8 bytes (16 nibbles) of each of the 8 rows. One
 /// broadcast 8-byte activation chunk then serves all 8 rows, and lane r of every sum belongs to row r, so no
 /// horizontal reduction is needed. The values are the file's, only moved: results stay bit-identical.
@@ -15,17 +15,17 @@ namespace DeepSharp.Kernels.Quantized;
 /// <c>float d[8]; float dmin[8]; byte scales[4 chunks][2 halves][8 rows]; byte mins[4 pairs][8 rows][2];
 /// byte qs[4 chunks][4 k][8 rows][8]</c> where qs[c][k][r][j] is the file's qs[32c + 8k + j] of row r (its low
 /// nibble is value 64c + 8k + j, its high nibble value 64c + 32 + 8k + j).
-/// Q4_0, per group and 32-value block (160 bytes = 20 per row-block, the file has 18):
-/// <c>float d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
-/// 8k + j, high nibble: value 16 + 8k + j).
+/// Q4_0, per group and 32-value block (144 bytes = 18 per row-block, as in the file):
+/// <c>f16 d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
+/// 8k + j, high nibble: value 16 + 8k + j); the kernels widen d exactly (<see cref="PackedRows8.Q4_0Scales"/>).
 /// </para>
 /// The memory is native, 64-byte aligned, and freed with the last pack that uses it (a <see cref="Slice"/> shares
 /// its source's memory).
 /// </summary>
 internal sealed unsafe class Rows8Pack
 {
-    public const int Q4KBlockBytes = 1216, Q4_0BlockBytes = 160;
-    public const int DOffset = 0, DMinOffset = 32, ScalesOffset = 64, MinsOffset = 128, Q4KQuantsOffset = 192, Q4_0QuantsOffset = 32;
+    public const int Q4KBlockBytes = 1216, Q4_0BlockBytes = 144;
+    public const int DOffset = 0, DMinOffset = 32, ScalesOffset = 64, MinsOffset = 128, Q4KQuantsOffset = 192, Q4_0QuantsOffset = 16;
 
     private readonly NativeBlock _memory;
     private readonly byte* _data;
@@ -88,9 +88,10 @@ internal sealed unsafe class Rows8Pack
 
     /// <summary>
     /// Packs a [rows, cols] matrix whose stored rows <paramref name="readRows"/> copies, 8·n rows at a time, into
-    /// its span argument (first row index given).
+    /// its span argument (first row index given). Returns null for a Q4_0 matrix with an infinite or NaN scale, which
+    /// the packed kernels' f16 widening does not carry (such a matrix keeps the file's layout and its results).
     /// </summary>
-    public static Rows8Pack Build(QuantType type, int cols, long rows, long rowBytes, Action<long, Span<byte>> readRows)
+    public static Rows8Pack? Build(QuantType type, int cols, long rows, long rowBytes, Action<long, Span<byte>> readRows)
     {
         ArgumentNullException.ThrowIfNull(readRows);
         if (!Handles(type, rows)) throw new ArgumentException($"{type} with {rows} rows has no 8-row layout", nameof(type));
@@ -110,7 +111,7 @@ internal sealed unsafe class Rows8Pack
                     {
                         var src = chunk.Slice((8 * g + r) * (int)rowBytes, (int)rowBytes);
                         if (type == QuantType.Q4_K) PackQ4KRow(src.Slice(b * 144, 144), r, dst);
-                        else PackQ4_0Row(src.Slice(b * 18, 18), r, dst);
+                        else if (!PackQ4_0Row(src.Slice(b * 18, 18), r, dst)) return null;
                     }
                 }
         }
@@ -134,10 +135,13 @@ internal sealed unsafe class Rows8Pack
                 qs.Slice(32 * c + 8 * k, 8).CopyTo(dst.Slice(Q4KQuantsOffset + 256 * c + 64 * k + 8 * r, 8));
     }
 
-    private static void PackQ4_0Row(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
+    // False where the block's scale is infinite or NaN (f16 exponent bits all set).
+    private static bool PackQ4_0Row(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
     {
-        MemoryMarshal.Cast<byte, float>(dst)[r] = IntegerDotScalar.Half(blk, 0);
+        if ((blk[1] & 0x7C) == 0x7C) return false;
+        blk[..2].CopyTo(dst.Slice(DOffset + 2 * r, 2));
         for (int k = 0; k < 2; k++)
             blk.Slice(2 + 8 * k, 8).CopyTo(dst.Slice(Q4_0QuantsOffset + 64 * k + 8 * r, 8));
+        return true;
     }
 }
