@@ -33,6 +33,22 @@ public sealed class PackedRows8Tests
     // Q4_0 scales at the edges of f16 (subnormals, zeros, the largest magnitudes), planted in blocks of w.
     private static readonly ushort[] EdgeScales = [0x0001, 0x03FF, 0x8001, 0x0000, 0x8000, 0x0400, 0x7BFF, 0xFBFF, 0x3C00, 0xBC00];
 
+    // Q4_K blocks with edge d and dmin and random 6-bit scale bytes (every byte value is a valid packing), so that the
+    // packing meets every top-bit pattern.
+    private static void PlantQ4KScales(QTensor w, byte[] bytes)
+    {
+        var rng = new Random(11);
+        int blocks = w.Cols / 256, i = 0;
+        for (int r = 0; r < w.Rows; r++)
+            for (int b = r % 2; b < blocks; b += 2, i++)
+            {
+                int at = (int)(r * w.RowBytes) + 144 * b;
+                BitConverter.TryWriteBytes(bytes.AsSpan(at, 2), EdgeScales[i % EdgeScales.Length]);
+                BitConverter.TryWriteBytes(bytes.AsSpan(at + 2, 2), EdgeScales[(i + 3) % EdgeScales.Length]);
+                rng.NextBytes(bytes.AsSpan(at + 4, 12));
+            }
+    }
+
     private static void PlantQ4_0Scales(QTensor w, byte[] bytes)
     {
         int blocks = w.Cols / 32, i = 0;
@@ -53,6 +69,7 @@ public sealed class PackedRows8Tests
         const int rows = 24, tokens = 7;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: 5 * cols + (int)type);
         if (type == QuantType.Q4_0) PlantQ4_0Scales(w, keep);
+        else PlantQ4KScales(w, keep);
         var pack = Pack(w)!;
         var (act, sums) = Activations(type, tokens, cols);
         foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(KernelIsaSelection.IsSupported))
@@ -77,6 +94,7 @@ public sealed class PackedRows8Tests
         const int rows = 40, tokens = 6;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: cols + 3);
         if (type == QuantType.Q4_0) PlantQ4_0Scales(w, keep);
+        else PlantQ4KScales(w, keep);
         bool packed = w.PrepareForMatMul();
         Assert.Equal(KernelIsaSelection.Current >= KernelIsa.Avx2, packed);
         var x = TestData.Random(tokens * cols, 17, 2f);
