@@ -22,6 +22,23 @@ public sealed class HalfVectorTests
             Assert.True(Bits((float)all[i]) == Bits(wide[i]), $"f16 0x{i:x4}: {(float)all[i]:R} vs {wide[i]:R}");
     }
 
+    [Fact]
+    public void Every_finite_f16_value_widens_exactly_the_short_way()
+    {
+        var lanes = new short[8];
+        for (int h = 0; h < 65536; h += 8)
+        {
+            for (int k = 0; k < 8; k++) lanes[k] = (short)(h + k);
+            var wide = HalfVector.ToSingleFinite(System.Runtime.Intrinsics.Vector128.Create(lanes));
+            for (int k = 0; k < 8; k++)
+            {
+                var half = BitConverter.UInt16BitsToHalf((ushort)(h + k));
+                if (Half.IsFinite(half))
+                    Assert.True(Bits((float)half) == Bits(wide[k]), $"f16 0x{h + k:x4}: {(float)half:R} vs {wide[k]:R}");
+            }
+        }
+    }
+
     private static float[] RoundingCases()
     {
         var rng = new Random(5);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepSharp.Kernels.Float;
 
@@ -28,6 +29,29 @@ public static class HalfVector
             | (Vector256.GreaterThan(magnitude, Vector256.Create(0x0f80_0000u)) & Vector256.Create(0x0040_0000u));
         var isSpecial = Vector256.GreaterThanOrEqual(magnitude, Vector256.Create(0x0f80_0000u));
         return (Vector256.ConditionalSelect(isSpecial, special, finite) | sign).AsSingle();
+    }
+
+    /// <summary>
+    /// 8 finite f16 values (bits) → floats, in three operations after the widening instead of <see cref="ToSingle"/>'s
+    /// ten: each sign-extended to 32 bits and shifted so that its exponent and mantissa sit in a float's (the sign's
+    /// copies in bits 28–30 cleared, its own now bit 31), then scaled by 2^112 — exact for every finite f16, subnormals
+    /// and zeros included. Infinity and NaN come out as wrong finite numbers: callers keep them out (the packed Q4_0
+    /// weights, whose row scales the decode loop widens every block).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ToSingleFinite(Vector128<short> bits) => PlaceFinite(Vector256.WidenLower(bits.ToVector256Unsafe()));
+
+    /// <summary>As <see cref="ToSingleFinite(Vector128{short})"/> for the 8 f16 values at <paramref name="p"/> (one widening load with AVX2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> ToSingleFinite(short* p) =>
+        Avx2.IsSupported ? PlaceFinite(Avx2.ConvertToVector256Int32(p)) : ToSingleFinite(Vector128.Load(p));
+
+    // Sign-extended f16 bits → the float they hold (finite values only, see ToSingleFinite).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> PlaceFinite(Vector256<int> widened)
+    {
+        var placed = (widened << 13) & Vector256.Create(unchecked((int)0x8fff_ffff));
+        return placed.AsSingle() * Vector256.Create(BitConverter.UInt32BitsToSingle(0x7780_0000));
     }
 
     /// <summary>8 f16 values at <paramref name="p"/> → floats.</summary>

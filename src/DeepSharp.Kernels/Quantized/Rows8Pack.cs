@@ -135,10 +135,10 @@ internal sealed unsafe class Rows8Pack
                 qs.Slice(32 * c + 8 * k, 8).CopyTo(dst.Slice(Q4KQuantsOffset + 256 * c + 64 * k + 8 * r, 8));
     }
 
-    // False where the block's scale is infinite or NaN (f16 exponent bits all set).
+    // False where the block's scale is infinite or NaN.
     private static bool PackQ4_0Row(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
     {
-        if ((blk[1] & 0x7C) == 0x7C) return false;
+        if (!float.IsFinite(IntegerDotScalar.Half(blk, 0))) return false;
         blk[..2].CopyTo(dst.Slice(DOffset + 2 * r, 2));
         for (int k = 0; k < 2; k++)
             blk.Slice(2 + 8 * k, 8).CopyTo(dst.Slice(Q4_0QuantsOffset + 64 * k + 8 * r, 8));
