@@ -27,14 +27,17 @@ public sealed class AdmissionTests
     [Fact]
     public async Task Without_a_window_the_first_request_starts_alone()
     {
-        var backend = new RecordingBackend(new ScriptedBackend(["a", "b"]) { StepDelayMs = 300 });
+        // The first pass is held until the second job is queued: with a timed pass instead, a test host busy enough to
+        // delay this thread past the first job's whole generation made the second start alone too (seen on CI).
+        var backend = new RecordingBackend(new ScriptedBackend(["a", "b"])) { HoldFirstPass = true };
         using var scheduler = new SlotScheduler(backend, slots: 2, queueCapacity: 2, new ServerMetrics(), TimeSpan.Zero);
         var first = Job([70, 71, 72]);
         Assert.True(scheduler.TryEnqueue(first));
         await backend.FirstPassStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var second = Job([80, 81]);
         Assert.True(scheduler.TryEnqueue(second));
-        await Task.WhenAll(Drain(first), Drain(second));
+        backend.ReleaseFirstPass.Set();
+        await Task.WhenAll(Drain(first), Drain(second)).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(1, backend.SlotsPerPass[0]);
         Assert.Contains(2, backend.SlotsPerPass);   // the second joined the first's generation later
     }
@@ -73,10 +76,21 @@ public sealed class AdmissionTests
 
         public TaskCompletionSource FirstPassStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Makes the first pass wait for <see cref="ReleaseFirstPass"/> (at most 30 s).</summary>
+        public bool HoldFirstPass { get; init; }
+
+        public ManualResetEventSlim ReleaseFirstPass { get; } = new(false);
+
         public override void AppendEach(IReadOnlyList<ISequenceSlot> slots, ReadOnlySpan<int> tokens, ReadOnlySpan<int> counts)
         {
-            lock (_passes) _passes.Add(slots.Count);
+            bool first;
+            lock (_passes)
+            {
+                _passes.Add(slots.Count);
+                first = _passes.Count == 1;
+            }
             FirstPassStarted.TrySetResult();
+            if (first && HoldFirstPass) ReleaseFirstPass.Wait(TimeSpan.FromSeconds(30));
             base.AppendEach(slots, tokens, counts);
         }
     }
