@@ -5,19 +5,21 @@ namespace DeepSharp.Bench;
 
 /// <summary>
 /// Command line: <c>(--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth]
-/// [--same-process]</c>; <c>--engine NAME</c> is the harness's own call of one engine in a child process.
+/// [--same-process]</c>; <c>--engine NAME</c> is the harness's own call of one engine in a child process. Or
+/// <c>--stream-study [--threads 2] [--reps 3]</c>: no model, <see cref="DeepSharp.Bench.StreamStudy"/>'s rounds.
 /// </summary>
 internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, int NGen, int Reps, bool SkipBandwidth,
-    bool SameProcess = false, string? ChildEngine = null)
+    bool SameProcess = false, string? ChildEngine = null, bool StreamStudy = false)
 {
     public const string Usage =
-        "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth] [--same-process]";
+        "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth] [--same-process]\n" +
+        "       DeepSharp.Bench --stream-study [--threads 2] [--reps 3]";
 
     public static BenchOptions Parse(string[] args)
     {
         string? model = null, synth = null;
         int threads = 2, nPrompt = 512, nGen = 128, reps = 3;
-        bool skipBandwidth = false, sameProcess = false;
+        bool skipBandwidth = false, sameProcess = false, streamStudy = false;
         string? engine = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -32,10 +34,15 @@ internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, 
                 case "--reps": reps = Int("--reps", Value(), 1, 1000); break;
                 case "--skip-bandwidth": skipBandwidth = true; break;
                 case "--same-process": sameProcess = true; break;
+                case "--stream-study": streamStudy = true; break;
                 case "--engine": engine = EngineName(Value()); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
+        if (streamStudy)
+            return model is null && synth is null
+                ? new BenchOptions("", threads, nPrompt, nGen, reps, SkipBandwidth: true, StreamStudy: true)
+                : throw new ArgumentException("--stream-study takes no model");
         if ((model is null) == (synth is null)) throw new ArgumentException("give exactly one of --model FILE and --synth PRESET:TYPE");
         string path = model ?? SynthesizeCached(synth!);
         if (!File.Exists(path)) throw new ArgumentException($"file not found: {path}");

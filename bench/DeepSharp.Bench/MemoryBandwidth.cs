@@ -21,14 +21,23 @@ internal static class MemoryBandwidth
     /// on one thread and 61–78 against 75–80 on two (alternated in one process), so decode's fraction of the ceiling
     /// came out too high (up to 94% in that run).
     /// </remarks>
-    public static unsafe double MeasureReadBytesPerSecond(int threads, long bytes = 512L << 20, int trials = 10)
+    public static unsafe double MeasureReadBytesPerSecond(int threads, long bytes = 512L << 20, int trials = 10) =>
+        MeasurePass(threads, bytes, trials, (p, n) => Sum((byte*)p, n), expected: bytes / sizeof(long));
+
+    /// <summary>
+    /// Best of <paramref name="trials"/> rates in bytes/s of <paramref name="pass"/> over a buffer of
+    /// <paramref name="bytes"/> (every long 1, 64-byte aligned) split across <paramref name="threads"/> threads, each
+    /// part a multiple of 128 bytes, after one untimed pass. The parts' results must add up to
+    /// <paramref name="expected"/> when it is given: a pass that skipped its reads would be caught.
+    /// </summary>
+    public static unsafe double MeasurePass(int threads, long bytes, int trials, Func<nint, long, long> pass, long? expected = null)
     {
         long count = bytes / sizeof(long);
-        long* data = (long*)NativeMemory.AlignedAlloc((nuint)(count * sizeof(long)), 64);
+        byte* data = (byte*)NativeMemory.AlignedAlloc((nuint)(count * sizeof(long)), 64);
         try
         {
             new Span<long>(data, checked((int)count)).Fill(1L); // touches every page, so the timed passes read RAM
-            long chunk = count / threads;
+            long chunk = bytes / threads / 128 * 128;
             var partial = new long[threads];
             double best = 0;
             for (int t = 0; t <= trials; t++)
@@ -36,11 +45,11 @@ internal static class MemoryBandwidth
                 long start = Stopwatch.GetTimestamp();
                 Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
                 {
-                    long end = i == threads - 1 ? count : (i + 1) * chunk;
-                    partial[i] = Sum(data + i * chunk, end - i * chunk);
+                    long end = i == threads - 1 ? count * sizeof(long) : (i + 1) * chunk;
+                    partial[i] = pass((nint)(data + i * chunk), end - i * chunk);
                 });
                 double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                if (partial.Sum() != count) throw new InvalidOperationException("bandwidth probe summed wrongly");
+                if (expected is { } e && partial.Sum() != e) throw new InvalidOperationException("bandwidth probe summed wrongly");
                 if (t > 0) best = Math.Max(best, count * (double)sizeof(long) / seconds);
             }
             return best;
@@ -52,8 +61,10 @@ internal static class MemoryBandwidth
     }
 
     // Four independent accumulators keep several loads in flight, so the loop is limited by memory, not by adds.
-    private static unsafe long Sum(long* values, long n)
+    private static unsafe long Sum(byte* bytes, long length)
     {
+        long* values = (long*)bytes;
+        long n = length / sizeof(long);
         Vector256<long> a = default, b = default, c = default, d = default;
         long i = 0;
         for (; i + 16 <= n; i += 16)

@@ -16,6 +16,7 @@ catch (ArgumentException e)
     return 1;
 }
 if (o.ChildEngine is not null) return IsolatedRuns.ChildMain(o);
+if (o.StreamStudy) return StreamStudy.Run(o.Threads, o.Reps, Console.Out);
 
 var inv = CultureInfo.InvariantCulture;
 string loadBefore = ProcessMemory.LoadAverage();
