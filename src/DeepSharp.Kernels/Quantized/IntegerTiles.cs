@@ -42,17 +42,41 @@ internal static class IntegerTiles
         else TilesQ8_0.Rows8<TilesQ8_0.Q8_0Block>(ref row0, (nint)w.RowBytes, x.Row(0), y8);
     }
 
-    // Q8_0 and Q5_0 (whose values unpack to the same signed bytes): 4 rows × 4, 2 or 1 tokens.
+    /// <summary>
+    /// y [t·yStride + 8g + k] ← row 8g + k · token t of a packed Q8_0 matrix (<see cref="Rows8Pack"/>), for groups
+    /// [g0, g1) and k &lt; 8: decode's token through <see cref="TilesQ8_0.Rows8Packed"/>, more tokens through the 4-row
+    /// tiles (each group's rows 0–3, then 4–7). Summed as the file's rows are: the same bits.
+    /// </summary>
+    public static unsafe void DotPacked(Rows8Pack p, int g0, int g1, TokenRows x, int nTok, Span<float> y, int yStride)
+    {
+        for (int g = g0; g < g1; g++)
+        {
+            byte* group = p.Block(g, 0);
+            if (nTok == 1)
+            {
+                TilesQ8_0.Rows8Packed(group, x.Row(0), y.Slice(8 * g, 8));
+                continue;
+            }
+            Q8_0<TilesQ8_0.PackedQ8_0Block>(ref *group, 0, 8 * g, p.Blocks, x, nTok, y, yStride);
+            Q8_0<TilesQ8_0.PackedQ8_0Block>(ref *group, 4, 8 * g + 4, p.Blocks, x, nTok, y, yStride);
+        }
+    }
+
     private static void Q8_0<TBlock>(QTensor w, long r0, TokenRows x, int nTok, Span<float> y, int yStride)
+        where TBlock : struct, TilesQ8_0.IBlock =>
+        Q8_0<TBlock>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0)), (nint)w.RowBytes, checked((int)r0), w.Cols / 32,
+            x, nTok, y, yStride);
+
+    // Q8_0 and Q5_0 (whose values unpack to the same signed bytes): 4 rows × 4, 2 or 1 tokens; rows at + k of y, the
+    // tile's blocks from row0 as TBlock lays them out (stride: see TilesQ8_0.IBlock).
+    private static void Q8_0<TBlock>(ref byte row0, nint stride, int at, int blocks, TokenRows x, int nTok, Span<float> y, int yStride)
         where TBlock : struct, TilesQ8_0.IBlock
     {
-        ref byte row0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0));
-        nint stride = (nint)w.RowBytes;
-        int at = checked((int)r0), t = 0;
+        int t = 0;
         if (KernelIsaSelection.Current == KernelIsa.Avx512 && nTok >= 4)
         {
             t = nTok / 4 * 4;
-            TilesQ8_0.Rows4x4<TBlock>(ref row0, stride, x, t, w.Cols / 32, y.Slice(at), yStride);
+            TilesQ8_0.Rows4x4<TBlock>(ref row0, stride, x, t, blocks, y.Slice(at), yStride);
         }
         for (; t + 1 < nTok; t += 2)
             TilesQ8_0.Rows4x2<TBlock>(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));

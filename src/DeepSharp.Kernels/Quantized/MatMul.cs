@@ -22,7 +22,7 @@ public sealed class MatMul : IParallelJob
     private QTensor? _w;
     private float[] _x = [], _y = [];
     private int _nTok, _rows;
-    private bool _rows8;            // items are groups of 8 rows (IntegerDotRows8)
+    private bool _rows8;            // items are groups of 8 rows (IntegerDotRows8, or a packed copy)
     private QTensor[] _heads = [];  // per-head products: items are (head, tile of rows)
     private int _headStride, _tilesPerHead;
     private (QuantType Format, float[] X, int NTok, int Cols)? _quantized;   // what _int8 holds, while it is valid
@@ -101,8 +101,8 @@ public sealed class MatMul : IParallelJob
             for (int t = 0; t < nTok; t++)
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
         (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
-        _rows8 = w.LlamaRepacked && rows % 8 == 0 && KernelIsaSelection.Current >= KernelIsa.Avx2;
-        if (_rows8 && w.Packed is not null) _packedSums.Prepare(w.Type, _int8, nTok, cols);
+        _rows8 = (w.LlamaRepacked && rows % 8 == 0 && KernelIsaSelection.Current >= KernelIsa.Avx2) || w.Packed is { Type: QuantType.Q8_0 };
+        if (_rows8 && w.Packed is { Type: not QuantType.Q8_0 }) _packedSums.Prepare(w.Type, _int8, nTok, cols);
         _pool.Run(this, _rows8 ? rows / 8 : rows);
         (_w, _x, _y) = (null, [], []);
     }
@@ -244,6 +244,11 @@ public sealed class MatMul : IParallelJob
     // Groups [start, limit) of 8 rows, each group against every token (its 8 rows stay in L1 meanwhile).
     private void RowGroups(QTensor w, int start, int limit)
     {
+        if (w.Packed is { Type: QuantType.Q8_0 } q8)
+        {
+            IntegerTiles.DotPacked(q8, start, limit, new TokenRows(_int8, 0, 1), _nTok, _y, _rows);
+            return;
+        }
         if (w.Packed is { } packed)
         {
             PackedRows8.Run(KernelIsaSelection.Current, packed, start, limit, _int8, _packedSums, _nTok, _y, _rows);

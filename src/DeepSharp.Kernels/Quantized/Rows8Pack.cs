@@ -4,9 +4,9 @@ using DeepSharp.Core.Quant;
 namespace DeepSharp.Kernels.Quantized;
 
 /// <summary>
-/// A Q4_0 or Q4_K matrix that llama.cpp repacks (<see cref="IntegerDot.LlamaRepacks"/>) rebuilt once, at load, as
-/// groups of 8 interleaved rows — the same idea as llama.cpp's block_q4_Kx8 / block_q4_0x8, in a layout chosen for
-/// <see cref="PackedRows8"/>: Q4_K's f16 scales already converted to float, its 6-bit scales and mins unpacked to
+/// A Q4_0 or Q4_K matrix that llama.cpp repacks (<see cref="IntegerDot.LlamaRepacks"/>), or a Q8_0 matrix, rebuilt
+/// once, at load, as groups of 8 interleaved rows — the same idea as llama.cpp's block_q4_Kx8 / block_q4_0x8, in a
+/// layout chosen for <see cref="PackedRows8"/>: Q4_K's f16 scales already converted to float, its 6-bit scales and mins unpacked to
 /// bytes, and the quants ordered so that one 64-byte load holds 8 bytes (16 nibbles) of each of the 8 rows. One
 /// broadcast 8-byte activation chunk then serves all 8 rows, and lane r of every sum belongs to row r, so no
 /// horizontal reduction is needed. The values are the file's, only moved: results stay bit-identical.
@@ -18,14 +18,19 @@ namespace DeepSharp.Kernels.Quantized;
 /// Q4_0, per group and 32-value block (144 bytes = 18 per row-block, as in the file):
 /// <c>f16 d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
 /// 8k + j, high nibble: value 16 + 8k + j); the kernels widen d exactly (<see cref="PackedRows8.Q4_0Scales"/>).
+/// Q8_0 (which llama.cpp does not repack: the products keep vec_dot's sums, see <see cref="TilesQ8_0"/>), per group
+/// and 32-value block (272 bytes = 34 per row-block, as in the file): <c>f16 d[8]; sbyte qs[8 rows][32]</c>. Why:
+/// the file's 8 rows are 8 streams for decode's 8-row kernel, which the hardware prefetcher loses; one group is one
+/// stream, and its 8 scales widen in one vector step.
 /// </para>
 /// The memory is native, 64-byte aligned, and freed with the last pack that uses it (a <see cref="Slice"/> shares
 /// its source's memory).
 /// </summary>
 internal sealed unsafe class Rows8Pack
 {
-    public const int Q4KBlockBytes = 1216, Q4_0BlockBytes = 144;
-    public const int DOffset = 0, DMinOffset = 32, ScalesOffset = 64, MinsOffset = 128, Q4KQuantsOffset = 192, Q4_0QuantsOffset = 16;
+    public const int Q4KBlockBytes = 1216, Q4_0BlockBytes = 144, Q8_0BlockBytes = 272;
+    public const int DOffset = 0, DMinOffset = 32, ScalesOffset = 64, MinsOffset = 128, Q4KQuantsOffset = 192, Q4_0QuantsOffset = 16,
+        Q8_0QuantsOffset = 16;
 
     private readonly NativeBlock _memory;
     private readonly byte* _data;
@@ -33,8 +38,8 @@ internal sealed unsafe class Rows8Pack
     private Rows8Pack(QuantType type, int cols, int groups, NativeBlock? memory, long firstGroup)
     {
         Type = type;
-        BlockBytes = type == QuantType.Q4_K ? Q4KBlockBytes : Q4_0BlockBytes;
-        Blocks = cols / (type == QuantType.Q4_K ? 256 : 32);
+        BlockBytes = type switch { QuantType.Q4_K => Q4KBlockBytes, QuantType.Q4_0 => Q4_0BlockBytes, _ => Q8_0BlockBytes };
+        Blocks = cols / ValuesPerBlock(type);
         Groups = groups;
         GroupBytes = (long)Blocks * BlockBytes;
         _memory = memory ?? new NativeBlock(checked(GroupBytes * groups));
@@ -63,7 +68,9 @@ internal sealed unsafe class Rows8Pack
     }
 
     public QuantType Type { get; }
-    /// <summary>Blocks per row (256 values for Q4_K, 32 for Q4_0).</summary>
+    private static int ValuesPerBlock(QuantType type) => type == QuantType.Q4_K ? 256 : 32;
+
+    /// <summary>Blocks per row (256 values for Q4_K, 32 for Q4_0 and Q8_0).</summary>
     public int Blocks { get; }
     /// <summary>Bytes of one block of one group of 8 rows.</summary>
     public int BlockBytes { get; }
@@ -80,16 +87,17 @@ internal sealed unsafe class Rows8Pack
         ArgumentOutOfRangeException.ThrowIfNegative(firstGroup);
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(firstGroup + groups, Groups, nameof(groups));
-        return new Rows8Pack(Type, Blocks * (Type == QuantType.Q4_K ? 256 : 32), groups, _memory, (_data - _memory.Data) / GroupBytes + firstGroup);
+        return new Rows8Pack(Type, Blocks * ValuesPerBlock(Type), groups, _memory, (_data - _memory.Data) / GroupBytes + firstGroup);
     }
 
     /// <summary>Whether <see cref="Build"/> handles this matrix.</summary>
-    public static bool Handles(QuantType type, long rows) => type is QuantType.Q4_0 or QuantType.Q4_K && rows % 8 == 0 && rows > 0;
+    public static bool Handles(QuantType type, long rows) =>
+        type is QuantType.Q4_0 or QuantType.Q4_K or QuantType.Q8_0 && rows % 8 == 0 && rows > 0;
 
     /// <summary>
     /// Packs a [rows, cols] matrix whose stored rows <paramref name="readRows"/> copies, 8·n rows at a time, into
-    /// its span argument (first row index given). Returns null for a Q4_0 matrix with an infinite or NaN scale, which
-    /// the packed kernels' f16 widening does not carry (such a matrix keeps the file's layout and its results).
+    /// its span argument (first row index given). Returns null for a Q4_0 or Q8_0 matrix with an infinite or NaN scale,
+    /// which the packed kernels' f16 widening does not carry (such a matrix keeps the file's layout and its results).
     /// </summary>
     public static Rows8Pack? Build(QuantType type, int cols, long rows, long rowBytes, Action<long, Span<byte>> readRows)
     {
@@ -110,15 +118,21 @@ internal sealed unsafe class Rows8Pack
                     for (int r = 0; r < 8; r++)
                     {
                         var src = chunk.Slice((8 * g + r) * (int)rowBytes, (int)rowBytes);
-                        if (type == QuantType.Q4_K) PackQ4KRow(src.Slice(b * 144, 144), r, dst);
-                        else if (!PackQ4_0Row(src.Slice(b * 18, 18), r, dst)) return null;
+                        bool finite = type switch
+                        {
+                            QuantType.Q4_K => PackQ4KRow(src.Slice(b * 144, 144), r, dst),
+                            QuantType.Q4_0 => PackQ4_0Row(src.Slice(b * 18, 18), r, dst),
+                            _ => PackQ8_0Row(src.Slice(b * 34, 34), r, dst),
+                        };
+                        if (!finite) return null;
                     }
                 }
         }
         return pack;
     }
 
-    private static void PackQ4KRow(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
+    // Always true: the kernels read Q4_K's scales as floats, whatever their value.
+    private static bool PackQ4KRow(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
     {
         MemoryMarshal.Cast<byte, float>(dst)[r] = IntegerDotScalar.Half(blk, 0);
         MemoryMarshal.Cast<byte, float>(dst[DMinOffset..])[r] = IntegerDotScalar.Half(blk, 2);
@@ -133,6 +147,7 @@ internal sealed unsafe class Rows8Pack
         for (int c = 0; c < 4; c++)
             for (int k = 0; k < 4; k++)
                 qs.Slice(32 * c + 8 * k, 8).CopyTo(dst.Slice(Q4KQuantsOffset + 256 * c + 64 * k + 8 * r, 8));
+        return true;
     }
 
     // False where the block's scale is infinite or NaN.
@@ -142,6 +157,15 @@ internal sealed unsafe class Rows8Pack
         blk[..2].CopyTo(dst.Slice(DOffset + 2 * r, 2));
         for (int k = 0; k < 2; k++)
             blk.Slice(2 + 8 * k, 8).CopyTo(dst.Slice(Q4_0QuantsOffset + 64 * k + 8 * r, 8));
+        return true;
+    }
+
+    // False where the block's scale is infinite or NaN.
+    private static bool PackQ8_0Row(ReadOnlySpan<byte> blk, int r, Span<byte> dst)
+    {
+        if (!float.IsFinite(IntegerDotScalar.Half(blk, 0))) return false;
+        blk[..2].CopyTo(dst.Slice(DOffset + 2 * r, 2));
+        blk.Slice(2, 32).CopyTo(dst.Slice(Q8_0QuantsOffset + 32 * r, 32));
         return true;
     }
 }

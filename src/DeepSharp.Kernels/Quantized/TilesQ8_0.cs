@@ -10,7 +10,8 @@ namespace DeepSharp.Kernels.Quantized;
 /// activation block load serves every row of the tile and each weight block load serves every token of it. Every
 /// (row, token) pair keeps its own 8 float lanes and takes its blocks in order with one fused multiply-add each,
 /// exactly as <see cref="IntegerDotScalar.Q8_0"/>, so results are bit-identical; only the exact integer lanes are
-/// computed differently.
+/// computed differently. The rows are the file's, or a packed Q8_0 matrix's groups of 8 (<see cref="Rows8Pack"/>;
+/// <see cref="PackedQ8_0Block"/> for the tiles, <see cref="Rows8Packed"/> for decode).
 /// </summary>
 /// <remarks>
 /// With AVX-VNNI the signed·signed lanes come from one unsigned·signed dpbusd: (w + 128)·x summed by 4, starting
@@ -19,18 +20,26 @@ namespace DeepSharp.Kernels.Quantized;
 [SkipLocalsInit]
 internal static class TilesQ8_0
 {
-    /// <summary>A weight block format whose 32 values unpack to signed bytes with one f16 scale first (Q8_0, Q5_0).</summary>
+    /// <summary>
+    /// Where a tile's rows keep their blocks of 32 values that unpack to signed bytes with one f16 scale each (Q8_0,
+    /// Q5_0), and how they unpack. <c>blk</c> is the tile's block at the current position (the first row's, stepping
+    /// <see cref="Bytes"/> along the rows), <c>k</c> the row within the tile; <c>stride</c> is what the tile was
+    /// called with (the file's row bytes, or for <see cref="PackedQ8_0Block"/> the tile's first row in its group).
+    /// </summary>
     internal interface IBlock
     {
         static abstract int Bytes { get; }
-        static abstract Vector256<byte> Weights(ref byte blk);
+        static abstract Vector256<byte> Weights(ref byte blk, nint k, nint stride);
+        static abstract ref byte Scale(ref byte blk, nint k, nint stride);
     }
 
     internal struct Q8_0Block : IBlock
     {
         public static int Bytes => 34;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Weights(ref byte blk) => Vector256.LoadUnsafe(ref blk, 2);
+        public static Vector256<byte> Weights(ref byte blk, nint k, nint stride) => Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, k * stride), 2);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ref byte Scale(ref byte blk, nint k, nint stride) => ref Unsafe.Add(ref blk, k * stride);
     }
 
     // Q5_0: (low nibble | high bit << 4) − 16 as signed bytes, exactly IntegerDotAvx2.Q5_0's unpacking.
@@ -38,7 +47,23 @@ internal static class TilesQ8_0
     {
         public static int Bytes => 22;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<byte> Weights(ref byte blk) => IntegerDotAvx2.Q5_0Values(ref blk);
+        public static Vector256<byte> Weights(ref byte blk, nint k, nint stride) => IntegerDotAvx2.Q5_0Values(ref Unsafe.Add(ref blk, k * stride));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ref byte Scale(ref byte blk, nint k, nint stride) => ref Unsafe.Add(ref blk, k * stride);
+    }
+
+    /// <summary>
+    /// A <see cref="Rows8Pack"/> Q8_0 group (its 8 rows' f16 scales, then their 32 quants each, per block): row k of a
+    /// tile that starts at row <c>first</c> of the group (passed as the tiles' stride, 0 or 4).
+    /// </summary>
+    internal struct PackedQ8_0Block : IBlock
+    {
+        public static int Bytes => Rows8Pack.Q8_0BlockBytes;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Weights(ref byte blk, nint k, nint first) =>
+            Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, Rows8Pack.Q8_0QuantsOffset + 32 * (first + k)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ref byte Scale(ref byte blk, nint k, nint first) => ref Unsafe.Add(ref blk, 2 * (first + k));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -73,11 +98,11 @@ internal static class TilesQ8_0
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             float s = Unsafe.Add(ref xd, b);
-            PrefetchNextTile(ref blk, stride);
-            a0 = RowStep<TBlock>(ref blk, xq, nbias, s, bias, ref halves, a0);
-            a1 = RowStep<TBlock>(ref Unsafe.Add(ref blk, stride), xq, nbias, s, bias, ref halves, a1);
-            a2 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 2 * stride), xq, nbias, s, bias, ref halves, a2);
-            a3 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 3 * stride), xq, nbias, s, bias, ref halves, a3);
+            if (typeof(TBlock) != typeof(PackedQ8_0Block)) PrefetchNextTile(ref blk, stride);
+            a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, bias, ref halves, a0);
+            a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, bias, ref halves, a1);
+            a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, bias, ref halves, a2);
+            a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, bias, ref halves, a3);
         }
         Store(y, 0, a0, a1, a2, a3);
     }
@@ -109,26 +134,70 @@ internal static class TilesQ8_0
             float s = Unsafe.Add(ref xd, b);
             PrefetchNextTile(ref blk4, stride);
             PrefetchNextTile(ref Unsafe.Add(ref blk4, four), stride);
-            a0 = RowStep<TBlock>(ref blk, xq, nbias, s, bias, ref halves, a0);
-            a1 = RowStep<TBlock>(ref Unsafe.Add(ref blk, stride), xq, nbias, s, bias, ref halves, a1);
-            a2 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 2 * stride), xq, nbias, s, bias, ref halves, a2);
-            a3 = RowStep<TBlock>(ref Unsafe.Add(ref blk, 3 * stride), xq, nbias, s, bias, ref halves, a3);
-            a4 = RowStep<TBlock>(ref blk4, xq, nbias, s, bias, ref halves, a4);
-            a5 = RowStep<TBlock>(ref Unsafe.Add(ref blk4, stride), xq, nbias, s, bias, ref halves, a5);
-            a6 = RowStep<TBlock>(ref Unsafe.Add(ref blk4, 2 * stride), xq, nbias, s, bias, ref halves, a6);
-            a7 = RowStep<TBlock>(ref Unsafe.Add(ref blk4, 3 * stride), xq, nbias, s, bias, ref halves, a7);
+            a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, bias, ref halves, a0);
+            a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, bias, ref halves, a1);
+            a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, bias, ref halves, a2);
+            a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, bias, ref halves, a3);
+            a4 = RowStep<TBlock>(ref blk4, 0, stride, xq, nbias, s, bias, ref halves, a4);
+            a5 = RowStep<TBlock>(ref blk4, 1, stride, xq, nbias, s, bias, ref halves, a5);
+            a6 = RowStep<TBlock>(ref blk4, 2, stride, xq, nbias, s, bias, ref halves, a6);
+            a7 = RowStep<TBlock>(ref blk4, 3, stride, xq, nbias, s, bias, ref halves, a7);
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
     }
 
+    /// <summary>
+    /// y [8] ← a <see cref="Rows8Pack"/> Q8_0 group's 8 rows · x: decode's one token. The group's blocks lie one after
+    /// another, so the weights arrive as one stream the hardware prefetcher follows (the file's 8 rows were 8 streams
+    /// it lost, held up by software prefetches), and each block's 8 scales are widened and multiplied by the token's
+    /// in three vector steps, lane k then spread to row k's steps, instead of a table lookup, a multiply and a
+    /// broadcast per row. Same float steps per row as <see cref="Rows8{TBlock}"/>: bit-identical.
+    /// </summary>
+    [MethodImpl(KernelLoop.Options)]
+    public static unsafe void Rows8Packed(byte* group, in Int8Row x, Span<float> y)
+    {
+        ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
+        ref float xd = ref MemoryMarshal.GetReference(x.Scales);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
+        var bias = Vector256.Create((byte)0x80);
+        var (k0, k1, k2, k3) = (Vector256.Create(0), Vector256.Create(1), Vector256.Create(2), Vector256.Create(3));
+        var (k4, k5, k6, k7) = (Vector256.Create(4), Vector256.Create(5), Vector256.Create(6), Vector256.Create(7));
+        int nb = x.Scales.Length;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* blk = group + b * Rows8Pack.Q8_0BlockBytes;
+            byte* w = blk + Rows8Pack.Q8_0QuantsOffset;
+            var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
+            var nbias = NegativeBias(xq);
+            var d = Float.HalfVector.ToSingleFinite((short*)blk) * Vector256.Create(Unsafe.Add(ref xd, b));
+            a0 = PackedStep(Vector256.Load(w), xq, nbias, bias, Avx2.PermuteVar8x32(d, k0), a0);
+            a1 = PackedStep(Vector256.Load(w + 32), xq, nbias, bias, Avx2.PermuteVar8x32(d, k1), a1);
+            a2 = PackedStep(Vector256.Load(w + 64), xq, nbias, bias, Avx2.PermuteVar8x32(d, k2), a2);
+            a3 = PackedStep(Vector256.Load(w + 96), xq, nbias, bias, Avx2.PermuteVar8x32(d, k3), a3);
+            a4 = PackedStep(Vector256.Load(w + 128), xq, nbias, bias, Avx2.PermuteVar8x32(d, k4), a4);
+            a5 = PackedStep(Vector256.Load(w + 160), xq, nbias, bias, Avx2.PermuteVar8x32(d, k5), a5);
+            a6 = PackedStep(Vector256.Load(w + 192), xq, nbias, bias, Avx2.PermuteVar8x32(d, k6), a6);
+            a7 = PackedStep(Vector256.Load(w + 224), xq, nbias, bias, Avx2.PermuteVar8x32(d, k7), a7);
+        }
+        Store(y, 0, a0, a1, a2, a3);
+        Store(y, 4, a4, a5, a6, a7);
+    }
+
+    // One row's block against the token's, its scale product already in every lane of d.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> PackedStep(Vector256<byte> w, Vector256<sbyte> xq, Vector256<int> nbias, Vector256<byte> bias,
+        Vector256<float> d, Vector256<float> acc) =>
+        Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Lanes(w ^ bias, w, xq, nbias)), acc);
+
     // One row's block against the token's: its float step (the scale product is one scalar multiply).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> RowStep<TBlock>(ref byte blk, Vector256<sbyte> xq, Vector256<int> nbias, float s,
+    private static Vector256<float> RowStep<TBlock>(ref byte blk, nint k, nint stride, Vector256<sbyte> xq, Vector256<int> nbias, float s,
         Vector256<byte> bias, ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
     {
-        var w = TBlock.Weights(ref blk);
-        return Step(Lanes(w ^ bias, w, xq, nbias), Scale(ref halves, ref blk) * s, acc);
+        var w = TBlock.Weights(ref blk, k, stride);
+        return Step(Lanes(w ^ bias, w, xq, nbias), Scale(ref halves, ref TBlock.Scale(ref blk, k, stride)) * s, acc);
     }
 
     /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
@@ -154,30 +223,27 @@ internal static class TilesQ8_0
             var nb1 = NegativeBias(xq1);
             float s0 = Unsafe.Add(ref xd0, b), s1 = Unsafe.Add(ref xd1, b);
 
-            var w = TBlock.Weights(ref blk);
+            var w = TBlock.Weights(ref blk, 0, stride);
             var u = w ^ bias;
-            float d = Scale(ref halves, ref blk);
+            float d = Scale(ref halves, ref TBlock.Scale(ref blk, 0, stride));
             a00 = Step(Lanes(u, w, xq0, nb0), d * s0, a00);
             a01 = Step(Lanes(u, w, xq1, nb1), d * s1, a01);
 
-            ref byte blk1 = ref Unsafe.Add(ref blk, stride);
-            w = TBlock.Weights(ref blk1);
+            w = TBlock.Weights(ref blk, 1, stride);
             u = w ^ bias;
-            d = Scale(ref halves, ref blk1);
+            d = Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride));
             a10 = Step(Lanes(u, w, xq0, nb0), d * s0, a10);
             a11 = Step(Lanes(u, w, xq1, nb1), d * s1, a11);
 
-            ref byte blk2 = ref Unsafe.Add(ref blk, 2 * stride);
-            w = TBlock.Weights(ref blk2);
+            w = TBlock.Weights(ref blk, 2, stride);
             u = w ^ bias;
-            d = Scale(ref halves, ref blk2);
+            d = Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride));
             a20 = Step(Lanes(u, w, xq0, nb0), d * s0, a20);
             a21 = Step(Lanes(u, w, xq1, nb1), d * s1, a21);
 
-            ref byte blk3 = ref Unsafe.Add(ref blk, 3 * stride);
-            w = TBlock.Weights(ref blk3);
+            w = TBlock.Weights(ref blk, 3, stride);
             u = w ^ bias;
-            d = Scale(ref halves, ref blk3);
+            d = Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride));
             a30 = Step(Lanes(u, w, xq0, nb0), d * s0, a30);
             a31 = Step(Lanes(u, w, xq1, nb1), d * s1, a31);
         }
@@ -216,14 +282,14 @@ internal static class TilesQ8_0
         {
             // The four rows' blocks first, then token by token: a token's activations, bias and scale are live only
             // while its products run.
-            ref byte blk0 = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
-            ref byte blk1 = ref Unsafe.Add(ref blk0, stride);
-            ref byte blk2 = ref Unsafe.Add(ref blk0, 2 * stride);
-            ref byte blk3 = ref Unsafe.Add(ref blk0, 3 * stride);
-            var (w0, w1, w2, w3) = (TBlock.Weights(ref blk0), TBlock.Weights(ref blk1), TBlock.Weights(ref blk2), TBlock.Weights(ref blk3));
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
+            var (w0, w1, w2, w3) = (TBlock.Weights(ref blk, 0, stride), TBlock.Weights(ref blk, 1, stride),
+                TBlock.Weights(ref blk, 2, stride), TBlock.Weights(ref blk, 3, stride));
             var (u0, u1, u2, u3) = (w0 ^ bias, w1 ^ bias, w2 ^ bias, w3 ^ bias);
-            var d01 = Halves512.Join(Vector256.Create(Scale(ref halves, ref blk0)), Vector256.Create(Scale(ref halves, ref blk1)));
-            var d23 = Halves512.Join(Vector256.Create(Scale(ref halves, ref blk2)), Vector256.Create(Scale(ref halves, ref blk3)));
+            var d01 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 0, stride))),
+                Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride))));
+            var d23 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride))),
+                Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride))));
             var (x0, x1, x2, x3) = (Vector256.LoadUnsafe(ref q0, (nuint)(32 * b)), Vector256.LoadUnsafe(ref q1, (nuint)(32 * b)),
                 Vector256.LoadUnsafe(ref q2, (nuint)(32 * b)), Vector256.LoadUnsafe(ref q3, (nuint)(32 * b)));
             // Token by token, written out: a helper returning both accumulators as a pair ran 5–10% slower.

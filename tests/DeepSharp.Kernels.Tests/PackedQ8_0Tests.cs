@@ -1,0 +1,113 @@
+using DeepSharp.Core.Quant;
+using DeepSharp.Kernels.Quantized;
+
+namespace DeepSharp.Kernels.Tests;
+
+/// <summary>
+/// Q8_0 matrices packed 8 rows to a group (<see cref="Rows8Pack"/>, on AVX-512): products through <see cref="MatMul"/>
+/// for decode's one token and for 2–9 tokens (the 4-row tiles over each half group, and their 2- and 1-token tails)
+/// against the scalar vec_dot reference row by row, bit for bit, with scales at the edges of f16; views of a packed
+/// stacked tensor; and a matrix with an infinite scale, which keeps the file's layout.
+/// </summary>
+public sealed class PackedQ8_0Tests
+{
+    private static readonly bool Packs = KernelIsaSelection.Current == KernelIsa.Avx512;
+
+    // Scales at the edges of f16 (subnormals, zeros, the largest magnitudes) in some blocks of w.
+    private static readonly ushort[] EdgeScales = [0x0001, 0x03FF, 0x8001, 0x0000, 0x8000, 0x0400, 0x7BFF, 0xFBFF, 0x3C00, 0xBC00];
+
+    private static void PlantScales(QTensor w, byte[] bytes)
+    {
+        int blocks = w.Cols / 32, i = 0;
+        for (int r = 0; r < w.Rows; r += 3)
+            for (int b = r % blocks; b < blocks; b += 2, i++)
+                BitConverter.TryWriteBytes(bytes.AsSpan((int)(r * w.RowBytes) + 34 * b, 2), EdgeScales[i % EdgeScales.Length]);
+    }
+
+    private static (float[] X, Int8Activations Act) Activations(int tokens, int cols, int seed)
+    {
+        var x = TestData.Random(tokens * cols, seed, 3f);
+        for (int i = 0; i < cols; i++) x[cols + i] *= 1e-3f;                 // a token of small activations
+        x.AsSpan(2 * cols, Math.Min(32, cols)).Clear();                       // a zero block
+        var act = new Int8Activations(tokens, cols);
+        act.Quantize(ActivationRounding.PartnerOf(QuantType.Q8_0), x, tokens, cols);
+        return (x, act);
+    }
+
+    [Theory]
+    [InlineData(32)]
+    [InlineData(96)]
+    [InlineData(544)]
+    public void A_prepared_matrix_multiplies_as_the_scalar_reference(int cols)
+    {
+        const int rows = 40, tokens = 9;
+        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: cols + 13);
+        PlantScales(w, keep);
+        Assert.Equal(Packs, w.PrepareForMatMul());
+        if (Packs) Assert.Equal(rows / 8, w.Packed!.Groups);
+        var (x, act) = Activations(tokens, cols, seed: cols);
+        using var pool = new Threading.WorkerPool(2);
+        var mm = new MatMul(pool, cols, tokens);
+        for (int nTok = 1; nTok <= tokens; nTok++)
+        {
+            var y = new float[nTok * rows];
+            mm.Run(w, x, nTok, y);
+            for (int t = 0; t < nTok; t++)
+                for (int r = 0; r < rows; r++)
+                    AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(t)), y[t * rows + r],
+                        $"cols={cols} nTok={nTok} t={t} r={r}");
+        }
+        GC.KeepAlive(keep);
+    }
+
+    [Fact]
+    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows()
+    {
+        const int experts = 3, rowsPerExpert = 16, tokens = 5, cols = 64;
+        var (stacked, keep) = TestData.Weight(QuantType.Q8_0, experts * rowsPerExpert, cols, seed: 31);
+        Assert.Equal(Packs, stacked.PrepareForMatMul());
+        var (x, act) = Activations(tokens, cols, seed: 37);
+        using var pool = new Threading.WorkerPool(2);
+        var mm = new MatMul(pool, cols, tokens);
+        for (int e = 0; e < experts; e++)
+        {
+            var view = stacked.RowRange((long)e * rowsPerExpert, rowsPerExpert, $"expert {e}");
+            Assert.Equal(Packs, view.Packed is not null);
+            foreach (int nTok in new[] { 1, tokens })
+            {
+                var y = new float[nTok * rowsPerExpert];
+                mm.Run(view, x, nTok, y);
+                for (int t = 0; t < nTok; t++)
+                    for (int r = 0; r < rowsPerExpert; r++)
+                        AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
+                            y[t * rowsPerExpert + r], $"expert {e} nTok={nTok} t={t} r={r}");
+            }
+        }
+        GC.KeepAlive(keep);
+    }
+
+    [Fact]
+    public void A_matrix_with_an_infinite_scale_keeps_the_file_layout()
+    {
+        const int rows = 16, cols = 64;
+        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: 41);
+        BitConverter.TryWriteBytes(keep.AsSpan((int)(9 * w.RowBytes) + 34, 2), (ushort)0x7C00);   // +inf in row 9, block 1
+        Assert.False(w.PrepareForMatMul());
+        var (x, act) = Activations(4, cols, seed: 43);
+        using var pool = new Threading.WorkerPool(2);
+        var mm = new MatMul(pool, cols, 4);
+        var y = new float[rows];
+        mm.Run(w, x, 1, y);
+        for (int r = 0; r < rows; r++)
+        {
+            float expected = IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(0));
+            if (r == 9) Assert.True(!float.IsFinite(expected) && !float.IsFinite(y[r]), $"row 9: {expected}, {y[r]}");
+            else AssertSameBits(expected, y[r], $"row {r}");
+        }
+        GC.KeepAlive(keep);
+    }
+
+    private static void AssertSameBits(float expected, float actual, string what) =>
+        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+            $"{what}: scalar {expected:R}, got {actual:R}");
+}
