@@ -36,10 +36,10 @@ public sealed class IntegerDotPathTests
             for (int t = 0; t < tokens; t++)
                 for (int r = 0; r < rows; r++)
                 {
-                    AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(t)),
+                    TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(t)),
                         IntegerDot.Dot(isa, type, w.Row(r), act.Row(t)), $"{type} cols={cols} {isa} t={t} r={r}");
                     if (IntegerDot.LlamaRepacks(type, 8))
-                        AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r), act.Row(t)),
+                        TestData.AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r), act.Row(t)),
                             IntegerDot.DotRepacked(isa, type, w.Row(r), act.Row(t)), $"{type}x8 cols={cols} {isa} t={t} r={r}");
                 }
         GC.KeepAlive(keep);
@@ -64,14 +64,10 @@ public sealed class IntegerDotPathTests
             {
                 IntegerDotRows8.Dot(w, r0, act.Row(t), y);
                 for (int i = 0; i < 8; i++)
-                    AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r0 + i), act.Row(t)), y[i], $"{type} cols={cols} t={t} row {r0 + i}");
+                    TestData.AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r0 + i), act.Row(t)), y[i], $"{type} cols={cols} t={t} row {r0 + i}");
             }
         GC.KeepAlive(keep);
     }
-
-    private static void AssertSameBits(float expected, float actual, string what) =>
-        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
-            $"{what}: scalar {expected:R}, got {actual:R}");
 
     [Theory, MemberData(nameof(Cases))]
     public void Scalar_reference_equals_the_float_product_of_the_decoded_values(QuantType type, int cols)

@@ -54,7 +54,7 @@ public sealed class PackedQ8_0Tests
             mm.Run(w, x, nTok, y);
             for (int t = 0; t < nTok; t++)
                 for (int r = 0; r < rows; r++)
-                    AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(t)), y[t * rows + r],
+                    TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(t)), y[t * rows + r],
                         $"cols={cols} nTok={nTok} t={t} r={r}");
         }
         GC.KeepAlive(keep);
@@ -79,7 +79,7 @@ public sealed class PackedQ8_0Tests
                 mm.Run(view, x, nTok, y);
                 for (int t = 0; t < nTok; t++)
                     for (int r = 0; r < rowsPerExpert; r++)
-                        AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
+                        TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
                             y[t * rowsPerExpert + r], $"expert {e} nTok={nTok} t={t} r={r}");
             }
         }
@@ -98,16 +98,7 @@ public sealed class PackedQ8_0Tests
         var mm = new MatMul(pool, cols, 4);
         var y = new float[rows];
         mm.Run(w, x, 1, y);
-        for (int r = 0; r < rows; r++)
-        {
-            float expected = IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(0));
-            if (r == 9) Assert.True(!float.IsFinite(expected) && !float.IsFinite(y[r]), $"row 9: {expected}, {y[r]}");
-            else AssertSameBits(expected, y[r], $"row {r}");
-        }
+        TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
         GC.KeepAlive(keep);
     }
-
-    private static void AssertSameBits(float expected, float actual, string what) =>
-        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
-            $"{what}: scalar {expected:R}, got {actual:R}");
 }

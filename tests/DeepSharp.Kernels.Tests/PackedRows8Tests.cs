@@ -79,7 +79,7 @@ public sealed class PackedRows8Tests
                     PackedRows8.Run(isa, pack, g0, g1, act, sums, nTok, y, rows);
                     for (int t = 0; t < nTok; t++)
                         for (int r = 8 * g0; r < 8 * g1; r++)
-                            AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r), act.Row(t)), y[t * rows + r],
+                            TestData.AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r), act.Row(t)), y[t * rows + r],
                                 $"{type} cols={cols} {isa} nTok={nTok} t={t} r={r}");
                 }
         GC.KeepAlive(keep);
@@ -107,7 +107,7 @@ public sealed class PackedRows8Tests
             mm.Run(w, x, nTok, y);
             for (int t = 0; t < nTok; t++)
                 for (int r = 0; r < rows; r++)
-                    AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r), act.Row(t)), y[t * rows + r],
+                    TestData.AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r), act.Row(t)), y[t * rows + r],
                         $"{type} nTok={nTok} t={t} r={r}");
         }
         GC.KeepAlive(keep);
@@ -135,7 +135,7 @@ public sealed class PackedRows8Tests
             mm.Run(view, x, tokens, y);
             for (int t = 0; t < tokens; t++)
                 for (int r = 0; r < rowsPerExpert; r++)
-                    AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
+                    TestData.AssertSameBits(IntegerDot.DotRepacked(KernelIsa.Scalar, type, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
                         y[t * rowsPerExpert + r], $"{type} expert {e} t={t} r={r}");
         }
         // A view that does not start on a group boundary keeps the row-by-row path.
@@ -158,16 +158,7 @@ public sealed class PackedRows8Tests
         act.Quantize(ActivationRounding.PartnerOf(QuantType.Q4_0), x, 1, cols);
         var y = new float[rows];
         mm.Run(w, x, 1, y);
-        for (int r = 0; r < rows; r++)
-        {
-            float expected = IntegerDot.DotRepacked(KernelIsa.Scalar, QuantType.Q4_0, w.Row(r), act.Row(0));
-            if (r == 9) Assert.True(!float.IsFinite(expected) && !float.IsFinite(y[r]), $"row 9: {expected}, {y[r]}");
-            else AssertSameBits(expected, y[r], $"row {r}");
-        }
+        TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.DotRepacked(KernelIsa.Scalar, QuantType.Q4_0, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
         GC.KeepAlive(keep);
     }
-
-    private static void AssertSameBits(float expected, float actual, string what) =>
-        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
-            $"{what}: scalar {expected:R}, got {actual:R}");
 }

@@ -14,6 +14,22 @@ internal static class TestData
         return x;
     }
 
+    /// <summary>The same float bits (signed zeros and NaN payloads told apart).</summary>
+    public static void AssertSameBits(float expected, float actual, string what) =>
+        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+            $"{what}: scalar {expected:R}, got {actual:R}");
+
+    /// <summary>y [r] has <paramref name="expected"/>(r)'s bits for every row but <paramref name="nonFiniteRow"/>, where both are infinite or NaN.</summary>
+    public static void AssertSameBitsExceptNonFinite(Func<int, float> expected, float[] y, int nonFiniteRow)
+    {
+        for (int r = 0; r < y.Length; r++)
+        {
+            float e = expected(r);
+            if (r == nonFiniteRow) Assert.True(!float.IsFinite(e) && !float.IsFinite(y[r]), $"row {r}: {e}, {y[r]}");
+            else AssertSameBits(e, y[r], $"row {r}");
+        }
+    }
+
     public static IEnumerable<object[]> Lengths1To256() => Enumerable.Range(1, 256).Select(n => new object[] { n });
 
     /// <summary>A [rows, cols] weight of <paramref name="type"/> in pinned memory (kept alive by the returned array).</summary>
