@@ -4,14 +4,14 @@ using DeepSharp.Kernels.Quantized;
 namespace DeepSharp.Kernels.Tests;
 
 /// <summary>
-/// Q8_0 matrices packed 8 rows to a group (<see cref="Rows8Pack"/>, on AVX-512): products through <see cref="MatMul"/>
+/// Q8_0 matrices packed 8 rows to a group (<see cref="Rows8Pack"/>, on AVX2 and AVX-512): products through <see cref="MatMul"/>
 /// for decode's one token and for 2–9 tokens (the 4-row tiles over each half group, and their 2- and 1-token tails)
 /// against the scalar vec_dot reference row by row, bit for bit, with scales at the edges of f16; views of a packed
 /// stacked tensor; and a matrix with an infinite scale, which keeps the file's layout.
 /// </summary>
 public sealed class PackedQ8_0Tests
 {
-    private static readonly bool Packs = KernelIsaSelection.Current == KernelIsa.Avx512;
+    private static readonly bool Packs = KernelIsaSelection.Current >= KernelIsa.Avx2;
 
     // Scales at the edges of f16 (subnormals, zeros, the largest magnitudes) in some blocks of w.
     private static readonly ushort[] EdgeScales = [0x0001, 0x03FF, 0x8001, 0x0000, 0x8000, 0x0400, 0x7BFF, 0xFBFF, 0x3C00, 0xBC00];
