@@ -14,7 +14,7 @@ internal sealed record FakeReply(int Status, string Body, TimeSpan Delay = defau
 /// </summary>
 internal sealed class FakeEndpoint : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<int, string, FakeReply> _reply;
     private readonly CancellationTokenSource _stop = new();
     private int _requests;
@@ -22,10 +22,7 @@ internal sealed class FakeEndpoint : IDisposable
     public FakeEndpoint(Func<int, string, FakeReply> reply)
     {
         _reply = reply;
-        int port = FreePort();
-        Url = $"http://127.0.0.1:{port}/";
-        _listener.Prefixes.Add(Url);
-        _listener.Start();
+        (_listener, Url) = Listen();
         _ = Task.Run(ServeAsync);
     }
 
@@ -91,6 +88,27 @@ internal sealed class FakeEndpoint : IDisposable
         catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or OperationCanceledException or IOException)
         {
             // The client gave up (a timeout test) or the server is stopping.
+        }
+    }
+
+    // A port the system just gave out and took back can be taken by another test before the listener binds it (the
+    // test projects and classes run in parallel): try another one then.
+    private static (HttpListener Listener, string Url) Listen()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            string url = $"http://127.0.0.1:{FreePort()}/";
+            var listener = new HttpListener();
+            listener.Prefixes.Add(url);
+            try
+            {
+                listener.Start();
+                return (listener, url);
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                listener.Close();
+            }
         }
     }
 
