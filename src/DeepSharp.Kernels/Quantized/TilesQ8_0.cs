@@ -29,6 +29,8 @@ internal static class TilesQ8_0
     internal interface IBlock
     {
         static abstract int Bytes { get; }
+        /// <summary>Whether the tile's rows are rows of the file, stride apart (whose next tile the kernels prefetch).</summary>
+        static abstract bool FileRows { get; }
         static abstract Vector256<byte> Weights(ref byte blk, nint k, nint stride);
         static abstract ref byte Scale(ref byte blk, nint k, nint stride);
     }
@@ -36,6 +38,7 @@ internal static class TilesQ8_0
     internal struct Q8_0Block : IBlock
     {
         public static int Bytes => 34;
+        public static bool FileRows => true;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Weights(ref byte blk, nint k, nint stride) => Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, k * stride), 2);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -46,6 +49,7 @@ internal static class TilesQ8_0
     internal struct Q5_0Block : IBlock
     {
         public static int Bytes => 22;
+        public static bool FileRows => true;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Weights(ref byte blk, nint k, nint stride) => IntegerDotAvx2.Q5_0Values(ref Unsafe.Add(ref blk, k * stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -59,6 +63,7 @@ internal static class TilesQ8_0
     internal struct PackedQ8_0Block : IBlock
     {
         public static int Bytes => Rows8Pack.Q8_0BlockBytes;
+        public static bool FileRows => false;   // one stream, which the hardware prefetcher follows
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Weights(ref byte blk, nint k, nint first) =>
             Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, Rows8Pack.Q8_0QuantsOffset + 32 * (first + k)));
@@ -98,7 +103,7 @@ internal static class TilesQ8_0
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             float s = Unsafe.Add(ref xd, b);
-            if (typeof(TBlock) != typeof(PackedQ8_0Block)) PrefetchNextTile(ref blk, stride);
+            if (TBlock.FileRows) PrefetchNextTile(ref blk, stride);
             a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, bias, ref halves, a0);
             a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, bias, ref halves, a1);
             a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, bias, ref halves, a2);
