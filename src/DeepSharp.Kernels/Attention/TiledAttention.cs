@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DeepSharp.Kernels.Attention;
 
@@ -32,6 +33,8 @@ internal sealed class TiledAttention
     public const int QTile = 32, KvTile = 64, MinTokens = 64;
 
     private readonly int _nHead, _group, _headDim, _headDimV;
+    private readonly bool _wide = KernelIsaSelection.Current == KernelIsa.Avx512;   // the products on 512-bit vectors
+    private readonly bool _transposedSums = KernelIsaSelection.Current >= KernelIsa.Avx2;
     private readonly float[][] _keysT, _values, _scores, _max, _sum;
 
     public TiledAttention(int threads, int nHead, int group, int headDim, int headDimV)
@@ -80,15 +83,14 @@ internal sealed class TiledAttention
             LoadKeysTransposed(kv, layer, g, k0, nk, keysT);
             Scores(q, t0, g, rows, keysT, scores);
             for (int r = 0; r < rows; r++)
-                SoftmaxStep(scores.AsSpan(r * KvTile, KvTile), k0, nk, pos0 + t0 + r / _group, ref max[r], ref sum[r], OutputRow(output, t0, g, r), scale);
+                SoftmaxExps(scores.AsSpan(r * KvTile, KvTile), k0, nk, pos0 + t0 + r / _group, ref max[r], ref sum[r], OutputRow(output, t0, g, r), scale);
+            AddRowSums(scores, rows, sum, _transposedSums);
             LoadValues(kv, layer, g, k0, nk, values);
             Accumulate(scores, rows, values, nk, output, t0, g);
         }
         for (int r = 0; r < rows; r++)
         {
-            float inv = sum[r] == 0 ? 0 : 1f / sum[r];
-            var o = OutputRow(output, t0, g, r);
-            for (int i = 0; i < o.Length; i++) o[i] *= inv;
+            Scale(OutputRow(output, t0, g, r), sum[r] == 0 ? 0 : 1f / sum[r]);
         }
     }
 
@@ -99,27 +101,114 @@ internal sealed class TiledAttention
     /// </summary>
     internal static void SoftmaxStep(Span<float> s, int k0, int nk, int lastVisible, ref float max, ref float sum, Span<float> o, float scale)
     {
+        if (SoftmaxExps(s, k0, nk, lastVisible, ref max, ref sum, o, scale)) sum += (float)RowSum(s);
+    }
+
+    /// <summary>
+    /// <see cref="SoftmaxStep"/> but the tile's sum: false (and s cleared) when none of its positions is visible.
+    /// Adding a cleared row's sum, 0, leaves the running sum as it is, so callers may add every row's.
+    /// </summary>
+    internal static bool SoftmaxExps(Span<float> s, int k0, int nk, int lastVisible, ref float max, ref float sum, Span<float> o, float scale)
+    {
         int visible = Math.Clamp(lastVisible - k0 + 1, 0, nk);
-        for (int j = 0; j < s.Length; j++) s[j] = j < visible ? s[j] * scale : float.NegativeInfinity;
-        float tileMax = float.NegativeInfinity;
-        for (int j = 0; j < visible; j++) tileMax = MathF.Max(tileMax, s[j]);
+        float tileMax = ScaleAndMask(s, visible, scale);
         if (tileMax == float.NegativeInfinity)
         {
             s.Clear();
-            return;
+            return false;
         }
         float newMax = MathF.Max(max, tileMax);
         if (newMax > max)
         {
             float ms = Exp(max - newMax);
-            for (int i = 0; i < o.Length; i++) o[i] *= ms;
+            Scale(o, ms);
             sum *= ms;
         }
         max = newMax;
         ExpShifted(s, newMax);
-        double tileSum = 0;
-        for (int j = 0; j < s.Length; j++) tileSum += s[j];
-        sum += (float)tileSum;
+        return true;
+    }
+
+    /// <summary>Σ s[j] in double, j in order (as ggml sums a row).</summary>
+    internal static double RowSum(ReadOnlySpan<float> s)
+    {
+        double total = 0;
+        for (int j = 0; j < s.Length; j++) total += s[j];
+        return total;
+    }
+
+    // sum[r] += (float) RowSum(score row r) for every row of the tile (stride KvTile). Transposed (AVX), 8 rows at a time: each lane of a
+    // 4-double vector is one row's sum taking the row's values in order (4×4 transposes), so the rows' sequential
+    // additions overlap instead of running one long dependency chain after another; the same sums, bit for bit.
+    internal static void AddRowSums(float[] scores, int rows, float[] sum, bool transposed)
+    {
+        ref float s = ref MemoryMarshal.GetArrayDataReference(scores);
+        int r = 0;
+        for (; r + 8 <= rows && transposed; r += 8)
+        {
+            var (a, b) = RowSums8(ref Unsafe.Add(ref s, r * KvTile));
+            for (int k = 0; k < 4; k++) (sum[r + k], sum[r + 4 + k]) = (sum[r + k] + (float)a[k], sum[r + 4 + k] + (float)b[k]);
+        }
+        for (; r < rows; r++) sum[r] += (float)RowSum(scores.AsSpan(r * KvTile, KvTile));
+    }
+
+    // The double sums of rows 0–3 and 4–7 (stride KvTile) from s.
+    private static (Vector256<double>, Vector256<double>) RowSums8(ref float s)
+    {
+        Vector256<double> a = default, b = default;
+        for (int j = 0; j < KvTile; j += 4)
+        {
+            a = AddColumns(a, ref Unsafe.Add(ref s, j));
+            b = AddColumns(b, ref Unsafe.Add(ref s, 4 * KvTile + j));
+        }
+        return (a, b);
+    }
+
+    // acc (lane k: row k) += values j .. j + 3 of rows 0–3 at p, one column after another.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> AddColumns(Vector256<double> acc, ref float p)
+    {
+        var r0 = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref p));
+        var r1 = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref p, KvTile));
+        var r2 = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref p, 2 * KvTile));
+        var r3 = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref p, 3 * KvTile));
+        var (t0, t1) = (Avx.UnpackLow(r0, r1), Avx.UnpackHigh(r0, r1));   // [r0 j0, r1 j0, r0 j2, r1 j2], [.. j1, .. j3]
+        var (t2, t3) = (Avx.UnpackLow(r2, r3), Avx.UnpackHigh(r2, r3));
+        acc += Avx.Permute2x128(t0, t2, 0x20);   // column j
+        acc += Avx.Permute2x128(t1, t3, 0x20);   // j + 1
+        acc += Avx.Permute2x128(t0, t2, 0x31);   // j + 2
+        return acc + Avx.Permute2x128(t1, t3, 0x31);   // j + 3
+    }
+
+    /// <summary>
+    /// s[j] ← s[j]·scale for j &lt; visible, −∞ after; returns the largest of the visible ones (−∞ if none, NaN if one
+    /// is NaN), 8 lanes at a time (s.Length is a multiple of 8). Vector256.Max is IEEE 754's maximum, as MathF.Max:
+    /// it keeps a NaN from either side and puts +0 above −0, so the order of the comparisons does not matter.
+    /// </summary>
+    private static float ScaleAndMask(Span<float> s, int visible, float scale)
+    {
+        ref float p = ref MemoryMarshal.GetReference(s);
+        var (factor, hidden, lane) = (Vector256.Create(scale), Vector256.Create(float.NegativeInfinity), Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7));
+        var max = hidden;
+        for (int j = 0; j < s.Length; j += 8)
+        {
+            var shown = Vector256.LessThan(lane + Vector256.Create(j), Vector256.Create(visible)).AsSingle();
+            var v = Vector256.ConditionalSelect(shown, Vector256.LoadUnsafe(ref p, (nuint)j) * factor, hidden);
+            v.StoreUnsafe(ref p, (nuint)j);
+            max = Vector256.Max(max, v);
+        }
+        float m = float.NegativeInfinity;
+        for (int i = 0; i < 8; i++) m = MathF.Max(m, max[i]);
+        return m;
+    }
+
+    // o ← o·factor, element by element.
+    private static void Scale(Span<float> o, float factor)
+    {
+        ref float p = ref MemoryMarshal.GetReference(o);
+        int i = 0;
+        for (; i + 8 <= o.Length; i += 8) (Vector256.LoadUnsafe(ref p, (nuint)i) * factor).StoreUnsafe(ref p, (nuint)i);
+        for (; i < o.Length; i++) o[i] *= factor;
     }
 
     /// <summary>e^x as the vector exponential computes it (the tiled kernel and its reference share it).</summary>
@@ -163,6 +252,11 @@ internal sealed class TiledAttention
         ref float qs = ref MemoryMarshal.GetArrayDataReference(q);
         ref float s = ref MemoryMarshal.GetArrayDataReference(scores);
         int r = 0;
+        for (; r + 4 <= rows && _wide; r += 4)
+            TiledAttentionAvx512.Scores4x64(ref kt, _headDim,
+                ref Unsafe.Add(ref qs, RowIndex(t0, g, r) * _headDim), ref Unsafe.Add(ref qs, RowIndex(t0, g, r + 1) * _headDim),
+                ref Unsafe.Add(ref qs, RowIndex(t0, g, r + 2) * _headDim), ref Unsafe.Add(ref qs, RowIndex(t0, g, r + 3) * _headDim),
+                ref Unsafe.Add(ref s, r * KvTile));
         for (; r + 4 <= rows; r += 4)
             for (int half = 0; half < KvTile; half += 32)
                 Scores4x32(ref Unsafe.Add(ref kt, half), _headDim,
@@ -235,6 +329,9 @@ internal sealed class TiledAttention
             ref float o3 = ref Unsafe.Add(ref o, RowIndex(t0, g, r + 3) * dv);
             ref float p0 = ref Unsafe.Add(ref p, r * KvTile);
             int c = 0;
+            for (; c + 64 <= dv && _wide; c += 64)
+                TiledAttentionAvx512.Accumulate4x64(ref p0, ref Unsafe.Add(ref v, c), dv, nk,
+                    ref Unsafe.Add(ref o0, c), ref Unsafe.Add(ref o1, c), ref Unsafe.Add(ref o2, c), ref Unsafe.Add(ref o3, c));
             for (; c + 32 <= dv; c += 32)
                 Accumulate4x32(ref p0, ref Unsafe.Add(ref v, c), dv, nk,
                     ref Unsafe.Add(ref o0, c), ref Unsafe.Add(ref o1, c), ref Unsafe.Add(ref o2, c), ref Unsafe.Add(ref o3, c));
