@@ -150,9 +150,12 @@ public sealed class CausalAttention : IParallelJob
         for (int s = 0; s < n; s++)
         {
             kv.ReadK(_layer, s, g * _headDim, k);
+            // The group's scores first, then their softmax steps: the heads' dot products are independent, and apart
+            // they overlap in the core instead of each waiting behind the previous head's exponential.
+            for (int j = 0; j < group; j++) weights[j] = HalfDot.LikeGgml(k, qh.AsSpan(j * _headDim, _headDim)) * _scale;
             for (int j = 0; j < group; j++)
             {
-                float score = HalfDot.LikeGgml(k, qh.AsSpan(j * _headDim, _headDim)) * _scale;
+                float score = weights[j];
                 float ms = 1f, vs = 1f;
                 if (score > max[j])
                 {
