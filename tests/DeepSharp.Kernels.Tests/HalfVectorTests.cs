@@ -92,6 +92,30 @@ public sealed class HalfVectorTests
         Assert.Equal(expected.Select(Bits), acc.Select(Bits));
     }
 
+    // Several rows against one source (a KV group's heads against one value row): each row's lanes exactly as the
+    // scalar form, for every length (16-lane chunks, then the one-row form's 8-lane and scalar tails), 1–7 rows, with
+    // tiny sums (f16 subnormals), overflow to infinity and a NaN among them.
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 3)]
+    [InlineData(16, 7)]
+    [InlineData(40, 2)]
+    [InlineData(64, 7)]
+    [InlineData(128, 6)]
+    [InlineData(131, 5)]
+    public void Widened_source_axpy_over_several_rows_equals_the_scalar_form_row_by_row(int n, int rows)
+    {
+        var src = TestData.Random(n, n + 3, 3f).Select(v => (float)(Half)v).ToArray();
+        var acc = TestData.Random(n * rows, n + 4, 2f).Select(v => (float)(Half)v).ToArray();
+        var w = TestData.Random(rows, rows, 1f);
+        acc[0] = 1e-6f;
+        acc[^1] = 65000f;
+        if (rows > 1) (w[1], acc[n]) = (float.NaN, -1e-7f);
+        var expected = acc.Select((a, i) => (float)(Half)MathF.FusedMultiplyAdd(src[i % n], w[i / n], a)).ToArray();
+        HalfVector.FusedAxpyRoundedRows(src, w, acc);
+        Assert.Equal(expected.Select(Bits), acc.Select(Bits));
+    }
+
     [Theory, MemberData(nameof(TestData.Lengths1To256), MemberType = typeof(TestData))]
     public void Attention_helpers_equal_their_scalar_forms(int n)
     {

@@ -171,7 +171,8 @@ public sealed class CausalAttention : IParallelJob
                 sum[j] = sum[j] * ms + vs;
             }
             kv.ReadV(_layer, s, g * _headDimV, v);
-            for (int j = 0; j < group; j++) HalfVector.FusedAxpyRounded(v, weights[j], Output(t, g * group + j));
+            // The group's heads are consecutive output rows: one call updates them all, each value lane loaded once.
+            HalfVector.FusedAxpyRoundedRows(v, weights.AsSpan(0, group), _out.AsSpan((t * _nHead + g * group) * _headDimV, group * _headDimV));
         }
         for (int j = 0; j < group; j++)
         {

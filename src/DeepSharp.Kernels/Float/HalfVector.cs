@@ -128,6 +128,34 @@ public static class HalfVector
         for (; i < acc.Length; i++) Unsafe.Add(ref pa, i) = (float)(Half)MathF.FusedMultiplyAdd(Unsafe.Add(ref ps, i), w, Unsafe.Add(ref pa, i));
     }
 
+    /// <summary>
+    /// Row r of <paramref name="acc"/> (rows src.Length apart, one per weight) ← <see cref="FusedAxpyRounded(ReadOnlySpan{float}, float, Span{float})"/>
+    /// of src and w[r]: the same steps on every lane, with each 16 source lanes loaded once for all rows and one call
+    /// for all of them (decode attention: a KV group's heads share each value row; at 2048 cached positions this took
+    /// 5–6% off the 0.5B's attention against a call per head, alternated in one process).
+    /// </summary>
+    public static void FusedAxpyRoundedRows(ReadOnlySpan<float> src, ReadOnlySpan<float> w, Span<float> acc)
+    {
+        int n = src.Length, rows = w.Length;
+        ArgumentOutOfRangeException.ThrowIfNotEqual(acc.Length, n * rows);
+        ref float ps = ref MemoryMarshal.GetReference(src);
+        ref float pw = ref MemoryMarshal.GetReference(w);
+        ref float pa = ref MemoryMarshal.GetReference(acc);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Kernels.KernelIsaSelection.Current == Kernels.KernelIsa.Avx512)
+            for (; i <= n - 16; i += 16)
+            {
+                var s = Vector512.LoadUnsafe(ref ps, (nuint)i);
+                for (int r = 0; r < rows; r++)
+                {
+                    ref float a = ref Unsafe.Add(ref pa, r * n + i);
+                    Round(Vector512.FusedMultiplyAdd(s, Vector512.Create(Unsafe.Add(ref pw, r)), Vector512.LoadUnsafe(ref a))).StoreUnsafe(ref a);
+                }
+            }
+        if (i < n)
+            for (int r = 0; r < rows; r++) FusedAxpyRounded(src[i..], w[r], acc.Slice(r * n + i, n - i));
+    }
+
     /// <summary>x [n] ← f16(x[i] · s) (the flash-attention accumulator rescaled when the running maximum moves).</summary>
     public static void ScaleRounded(Span<float> x, float s)
     {
