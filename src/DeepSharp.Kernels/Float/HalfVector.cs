@@ -15,6 +15,9 @@ public static class HalfVector
 {
     private const uint SignMask = 0x8000_0000;
 
+    // Whether the attention updates take 16 lanes at a time (the AVX-512 path selected).
+    private static bool Wide => Vector512.IsHardwareAccelerated && Kernels.KernelIsaSelection.Current == Kernels.KernelIsa.Avx512;
+
     /// <summary>8 f16 values (bits) → floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ToSingle(Vector128<ushort> bits)
@@ -111,7 +114,7 @@ public static class HalfVector
         ref float ps = ref MemoryMarshal.GetReference(src);
         ref float pa = ref MemoryMarshal.GetReference(acc);
         int i = 0;
-        if (Vector512.IsHardwareAccelerated && Kernels.KernelIsaSelection.Current == Kernels.KernelIsa.Avx512)
+        if (Wide)
         {
             var vw = Vector512.Create(w);
             for (; i <= acc.Length - 16; i += 16)
@@ -142,7 +145,7 @@ public static class HalfVector
         ref float pw = ref MemoryMarshal.GetReference(w);
         ref float pa = ref MemoryMarshal.GetReference(acc);
         int i = 0;
-        if (Vector512.IsHardwareAccelerated && Kernels.KernelIsaSelection.Current == Kernels.KernelIsa.Avx512)
+        if (Wide)
             for (; i <= n - 16; i += 16)
             {
                 var s = Vector512.LoadUnsafe(ref ps, (nuint)i);
