@@ -137,9 +137,9 @@ internal sealed class TiledAttention
         return total;
     }
 
-    // sum[r] += (float) RowSum(score row r) for every row of the tile (stride KvTile). Transposed (AVX), 8 rows at a time: each lane of a
-    // 4-double vector is one row's sum taking the row's values in order (4×4 transposes), so the rows' sequential
-    // additions overlap instead of running one long dependency chain after another; the same sums, bit for bit.
+    // sum[r] += (float) RowSum(score row r) for every row of the tile (stride KvTile). Transposed (AVX), 8 rows at a
+    // time: each lane of a 4-double vector is one row's sum taking the row's values in order (4×4 transposes), so the
+    // rows' sequential additions overlap instead of running one long dependency chain after another; the same sums.
     internal static void AddRowSums(float[] scores, int rows, float[] sum, bool transposed)
     {
         ref float s = ref MemoryMarshal.GetArrayDataReference(scores);
@@ -189,10 +189,10 @@ internal sealed class TiledAttention
     {
         ref float p = ref MemoryMarshal.GetReference(s);
         var (factor, hidden, lane) = (Vector256.Create(scale), Vector256.Create(float.NegativeInfinity), Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7));
-        var max = hidden;
+        var (max, limit) = (hidden, Vector256.Create(visible));
         for (int j = 0; j < s.Length; j += 8)
         {
-            var shown = Vector256.LessThan(lane + Vector256.Create(j), Vector256.Create(visible)).AsSingle();
+            var shown = Vector256.LessThan(lane + Vector256.Create(j), limit).AsSingle();
             var v = Vector256.ConditionalSelect(shown, Vector256.LoadUnsafe(ref p, (nuint)j) * factor, hidden);
             v.StoreUnsafe(ref p, (nuint)j);
             max = Vector256.Max(max, v);
