@@ -4,21 +4,31 @@ using DeepSharp.Synth;
 namespace DeepSharp.Bench;
 
 /// <summary>
-/// Command line: <c>(--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth]
-/// [--same-process]</c>; <c>--engine NAME</c> is the harness's own call of one engine in a child process. Or
+/// Command line: <c>(--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [-d 0] [--reps 3]
+/// [--skip-bandwidth] [--same-process]</c>; <c>-d</c> is llama-bench's depth: that many tokens are in the KV cache
+/// (evaluated untimed) before each timed pp and tg; <c>--engine NAME</c> is the harness's own call of one engine in a child process. Or
 /// <c>--stream-study [--threads 2] [--reps 3]</c>: no model, <see cref="DeepSharp.Bench.StreamStudy"/>'s rounds.
 /// </summary>
 internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, int NGen, int Reps, bool SkipBandwidth,
     bool SameProcess = false, string? ChildEngine = null, bool StreamStudy = false)
 {
+    /// <summary>Tokens already in the KV cache when a timed pp or tg starts (llama-bench's <c>-d</c>).</summary>
+    public int Depth { get; init; }
+
+    /// <summary>The context both engines are created with: the depth plus the longer of the two tests.</summary>
+    public int ContextSize => Depth + Math.Max(NPrompt, NGen);
+
+    /// <summary>How the tests are named in the output: <c>pp512</c>, or <c>pp512 @ d2048</c> with a depth.</summary>
+    public string TestName(string test, int n) => Depth == 0 ? $"{test}{n}" : $"{test}{n} @ d{Depth}";
+
     public const string Usage =
-        "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [--reps 3] [--skip-bandwidth] [--same-process]\n" +
+        "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [-d 0] [--reps 3] [--skip-bandwidth] [--same-process]\n" +
         "       DeepSharp.Bench --stream-study [--threads 2] [--reps 3]";
 
     public static BenchOptions Parse(string[] args)
     {
         string? model = null, synth = null;
-        int threads = 2, nPrompt = 512, nGen = 128, reps = 3;
+        int threads = 2, nPrompt = 512, nGen = 128, depth = 0, reps = 3;
         bool skipBandwidth = false, sameProcess = false, streamStudy = false;
         string? engine = null;
         for (int i = 0; i < args.Length; i++)
@@ -31,6 +41,7 @@ internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, 
                 case "--threads": threads = Int(args[i], Value(), 1, 1024); break;
                 case "-p": nPrompt = Int("-p", Value(), 1, 1 << 16); break;
                 case "-n": nGen = Int("-n", Value(), 1, 1 << 16); break;
+                case "-d": depth = Int("-d", Value(), 0, 1 << 17); break;
                 case "--reps": reps = Int("--reps", Value(), 1, 1000); break;
                 case "--skip-bandwidth": skipBandwidth = true; break;
                 case "--same-process": sameProcess = true; break;
@@ -46,7 +57,7 @@ internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, 
         if ((model is null) == (synth is null)) throw new ArgumentException("give exactly one of --model FILE and --synth PRESET:TYPE");
         string path = model ?? SynthesizeCached(synth!);
         if (!File.Exists(path)) throw new ArgumentException($"file not found: {path}");
-        return new BenchOptions(path, threads, nPrompt, nGen, reps, skipBandwidth, sameProcess, engine);
+        return new BenchOptions(path, threads, nPrompt, nGen, reps, skipBandwidth, sameProcess, engine) { Depth = depth };
     }
 
     private static string EngineName(string name) =>

@@ -14,8 +14,11 @@ internal interface IBenchEngine : IDisposable
     /// <summary>Empties the KV cache (not timed).</summary>
     void Reset();
 
-    /// <summary>Evaluates <paramref name="ids"/> as one batch from position 0; the last position's logits are computed.</summary>
-    void Prefill(int[] ids);
+    /// <summary>
+    /// Evaluates <paramref name="ids"/> at positions <paramref name="pos0"/> onwards (the cache holds exactly the
+    /// positions before it), in batches of at most the engine's batch size; the last position's logits are computed.
+    /// </summary>
+    void Prefill(int[] ids, int pos0);
 
     /// <summary>Evaluates one token at <paramref name="position"/> and computes its logits.</summary>
     void DecodeOne(int id, int position);
@@ -38,7 +41,11 @@ internal sealed class DeepSharpEngine : IBenchEngine
     public int VocabSize => _model.VocabSize;
 
     public void Reset() => _session.Reset();
-    public void Prefill(int[] ids) => _session.Prefill(ids);
+    public void Prefill(int[] ids, int pos0)
+    {
+        if (_session.Position != pos0) throw new InvalidOperationException($"prefill at {pos0}, but the session is at {_session.Position}");
+        _session.Prefill(ids);
+    }
     public void DecodeOne(int id, int position) => _session.Decode(id);
 
     public void Dispose()
@@ -54,10 +61,12 @@ internal sealed class LlamaCppEngine : IBenchEngine
     private readonly LLamaWeights _weights;
     private readonly LLamaContext _context;
     private readonly LLamaBatch _batch = new();
+    private readonly int _nBatch;
 
     public LlamaCppEngine(string path, int threads, int nCtx, int nBatch)
     {
         LlamaNative.EnsureLoaded();
+        _nBatch = nBatch;
         var p = new ModelParams(path)
         {
             ContextSize = (uint)nCtx,
@@ -84,12 +93,16 @@ internal sealed class LlamaCppEngine : IBenchEngine
 
     public void Reset() => _context.NativeHandle.MemoryClear(true);
 
-    public void Prefill(int[] ids)
+    public void Prefill(int[] ids, int pos0)
     {
-        _batch.Clear();
-        for (int i = 0; i < ids.Length; i++)
-            _batch.Add(ids[i], i, LLamaSeqId.Zero, i == ids.Length - 1);
-        Run(ids.Length - 1);
+        for (int start = 0; start < ids.Length; start += _nBatch)
+        {
+            int count = Math.Min(_nBatch, ids.Length - start);
+            _batch.Clear();
+            for (int i = start; i < start + count; i++)
+                _batch.Add(ids[i], pos0 + i, LLamaSeqId.Zero, i == ids.Length - 1);
+            Run(start + count == ids.Length ? count - 1 : -1);
+        }
     }
 
     public void DecodeOne(int id, int position)
@@ -99,13 +112,14 @@ internal sealed class LlamaCppEngine : IBenchEngine
         Run(0);
     }
 
-    // Reading the logits makes sure the computation has finished before the clock stops.
+    // Reading the logits makes sure the computation has finished before the clock stops (a batch with no logits,
+    // index −1, is followed by one that has them).
     private void Run(int logitsIndex)
     {
         var result = _context.Decode(_batch);
         if (result != DecodeResult.Ok)
             throw new InvalidOperationException($"llama_decode failed: {result}\n{LlamaNative.RecentLog}");
-        _ = _context.NativeHandle.GetLogitsIth(logitsIndex);
+        if (logitsIndex >= 0) _ = _context.NativeHandle.GetLogitsIth(logitsIndex);
     }
 
     public void Dispose()

@@ -4,19 +4,25 @@ using DeepSharp.Gguf;
 
 namespace DeepSharp.Bench;
 
-/// <summary>The random prompt and generated tokens both engines evaluate: the same ids in every process.</summary>
-internal sealed record BenchInputs(int[] Prompt, int[] Generated)
+/// <summary>
+/// The random tokens both engines evaluate, the same ids in every process: the context already in the cache (the
+/// depth, evaluated untimed), the prompt (pp) and the generated tokens (tg).
+/// </summary>
+internal sealed record BenchInputs(int[] Context, int[] Prompt, int[] Generated)
 {
-    public static BenchInputs For(string modelPath, int nPrompt, int nGen)
+    public static BenchInputs For(BenchOptions o)
     {
+        ArgumentNullException.ThrowIfNull(o);
         int nVocab;
-        using (var file = GgufFile.Open(modelPath))
+        using (var file = GgufFile.Open(o.ModelPath))
             nVocab = checked((int)(file.FindTensor("token_embd.weight")?.Dims[1]
-                ?? throw new InvalidDataException($"{modelPath} has no token_embd.weight")));
+                ?? throw new InvalidDataException($"{o.ModelPath} has no token_embd.weight")));
         var rng = new Random(1234);
-        int[] prompt = [.. Enumerable.Range(0, nPrompt).Select(_ => rng.Next(nVocab))];
-        int[] generated = [.. Enumerable.Range(0, nGen).Select(_ => rng.Next(nVocab))];
-        return new BenchInputs(prompt, generated);
+        // Drawn in this order so that the prompt and generated ids of a run without depth stay those of earlier runs.
+        int[] prompt = [.. Enumerable.Range(0, o.NPrompt).Select(_ => rng.Next(nVocab))];
+        int[] generated = [.. Enumerable.Range(0, o.NGen).Select(_ => rng.Next(nVocab))];
+        int[] context = [.. Enumerable.Range(0, o.Depth).Select(_ => rng.Next(nVocab))];
+        return new BenchInputs(context, prompt, generated);
     }
 }
 
@@ -54,7 +60,7 @@ internal static class IsolatedRuns
                 runs[engine].Add(result);
                 string bw = double.IsNaN(result.Bandwidth) ? "" : $", then read {MemoryBandwidth.Gbps(result.Bandwidth)} GB/s";
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"rep {r + 1}/{o.Reps} {engine,-10} pp{o.NPrompt}: {result.Pp:0.00} t/s  tg{o.NGen}: {result.Tg:0.00} t/s  (own process{bw})"));
+                    $"rep {r + 1}/{o.Reps} {engine,-10} {o.TestName("pp", o.NPrompt)}: {result.Pp:0.00} t/s  {o.TestName("tg", o.NGen)}: {result.Tg:0.00} t/s  (own process{bw})"));
             }
         var ds = runs[DeepSharp];
         return new SideBySideResult(Summary(DeepSharp, ds), Summary(LlamaCpp, runs[LlamaCpp]),
@@ -79,8 +85,8 @@ internal static class IsolatedRuns
     /// </remarks>
     public static int ChildMain(BenchOptions o)
     {
-        var inputs = BenchInputs.For(o.ModelPath, o.NPrompt, o.NGen);
-        int nCtx = Math.Max(o.NPrompt, o.NGen);
+        var inputs = BenchInputs.For(o);
+        int nCtx = o.ContextSize;
         long kvBytes = 0, rss, peak;
         double pp, tg;
         using (IBenchEngine engine = o.ChildEngine == DeepSharp
@@ -88,9 +94,9 @@ internal static class IsolatedRuns
             : new LlamaCppEngine(o.ModelPath, o.Threads, nCtx, o.NPrompt))
         {
             if (engine is DeepSharpEngine ds) kvBytes = ds.KvCacheBytes;
-            SideBySide.WarmUp(engine, inputs.Prompt, inputs.Generated);
+            SideBySide.WarmUp(engine, inputs);
             rss = ProcessMemory.CurrentRssBytes();
-            (pp, tg) = SideBySide.MeasureOnce(engine, inputs.Prompt, inputs.Generated);
+            (pp, tg) = SideBySide.MeasureOnce(engine, inputs);
             peak = ProcessMemory.PeakRssBytes() ?? rss;
         }
         double bandwidth = o.SkipBandwidth ? double.NaN : MemoryBandwidth.MeasureReadBytesPerSecond(o.Threads);
@@ -103,7 +109,7 @@ internal static class IsolatedRuns
     private static ChildResult RunChild(BenchOptions o, string engine)
     {
         var start = ChildStart();
-        foreach (string a in new[] { "--model", o.ModelPath, "--threads", Text(o.Threads), "-p", Text(o.NPrompt), "-n", Text(o.NGen), "--engine", engine })
+        foreach (string a in new[] { "--model", o.ModelPath, "--threads", Text(o.Threads), "-p", Text(o.NPrompt), "-n", Text(o.NGen), "-d", Text(o.Depth), "--engine", engine })
             start.ArgumentList.Add(a);
         if (o.SkipBandwidth) start.ArgumentList.Add("--skip-bandwidth");
         start.RedirectStandardOutput = true;

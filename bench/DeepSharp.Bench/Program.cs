@@ -35,7 +35,7 @@ catch (GgufFormatException e)
     return 1;
 }
 Console.WriteLine(string.Create(inv,
-    $"model {o.ModelPath} ({typeName}, {fileBytes / 1048576.0:0.0} MiB), threads {o.Threads}, pp{o.NPrompt} tg{o.NGen}, reps {o.Reps}, {(o.SameProcess ? "both engines in this process" : "each run in its own process")}, load average before: {loadBefore}"));
+    $"model {o.ModelPath} ({typeName}, {fileBytes / 1048576.0:0.0} MiB), threads {o.Threads}, {o.TestName("pp", o.NPrompt)} {o.TestName("tg", o.NGen)}, reps {o.Reps}, {(o.SameProcess ? "both engines in this process" : "each run in its own process")}, load average before: {loadBefore}"));
 
 SideBySideResult run;
 try
@@ -52,7 +52,7 @@ EngineResult[] results = [ds, lc];
 string loadAfter = ProcessMemory.LoadAverage();
 
 Console.WriteLine();
-Console.WriteLine(string.Create(inv, $"{"engine",-10} {"pp" + o.NPrompt + " t/s median (min–max)",-32} {"tg" + o.NGen + " t/s median (min–max)"}"));
+Console.WriteLine(string.Create(inv, $"{"engine",-10} {o.TestName("pp", o.NPrompt) + " t/s median (min–max)",-32} {o.TestName("tg", o.NGen) + " t/s median (min–max)"}"));
 foreach (var r in results)
     Console.WriteLine(string.Create(inv, $"{r.Name,-10} {r.Pp.Format(),-32} {r.Tg.Format()}"));
 double ppRatio = ds.Pp.Median / lc.Pp.Median, tgRatio = ds.Tg.Median / lc.Tg.Median;
@@ -79,27 +79,27 @@ if (!o.SkipBandwidth)
         ? $"{MemoryBandwidth.Gbps(ceilings[0])} GB/s"
         : $"{MemoryBandwidth.Gbps(Speed.MedianOf(ceilings))} GB/s median of {ceilings.Length} probes ({MemoryBandwidth.Gbps(ceilings.Min())}–{MemoryBandwidth.Gbps(ceilings.Max())}), each right after a tg";
     Console.WriteLine(string.Create(inv,
-        $"bandwidth: read {ceiling} with {o.Threads} threads; weights read per token {weightBytesPerToken / 1e6:0.0} MB; decode at the median tg: DeepSharp {MemoryBandwidth.Gbps(weightBytesPerToken * ds.Tg.Median)} GB/s, llama.cpp {MemoryBandwidth.Gbps(weightBytesPerToken * lc.Tg.Median)} GB/s; median per-repetition fraction of the ceiling: DeepSharp {dsBw}, llama.cpp {lcBw}"));
+        $"bandwidth: read {ceiling} with {o.Threads} threads; weights read per token {weightBytesPerToken / 1e6:0.0} MB{(o.Depth > 0 ? " (the KV cache's reads at this depth not counted)" : "")}; decode at the median tg: DeepSharp {MemoryBandwidth.Gbps(weightBytesPerToken * ds.Tg.Median)} GB/s, llama.cpp {MemoryBandwidth.Gbps(weightBytesPerToken * lc.Tg.Median)} GB/s; median per-repetition fraction of the ceiling: DeepSharp {dsBw}, llama.cpp {lcBw}"));
 }
 Console.WriteLine($"load average after: {loadAfter}");
 Console.WriteLine();
 Console.WriteLine("| file | threads | test | DeepSharp t/s | llama.cpp t/s | ratio | DS decode % of BW | llama.cpp % of BW | DS peak RSS MiB | budget MiB | load avg before/after |");
 Console.WriteLine(string.Create(inv,
-    $"| {Path.GetFileName(o.ModelPath)} | {o.Threads} | pp{o.NPrompt} / tg{o.NGen} | {ds.Pp.Median:0.00} / {ds.Tg.Median:0.00} | {lc.Pp.Median:0.00} / {lc.Tg.Median:0.00} | {ppRatio:0.00}x / {tgRatio:0.00}x | {dsBw} | {lcBw} | {dsPeak / 1048576.0:0} | {budget / 1048576.0:0} | {loadBefore} / {loadAfter} |"));
+    $"| {Path.GetFileName(o.ModelPath)} | {o.Threads} | {o.TestName("pp", o.NPrompt)} / {o.TestName("tg", o.NGen)} | {ds.Pp.Median:0.00} / {ds.Tg.Median:0.00} | {lc.Pp.Median:0.00} / {lc.Tg.Median:0.00} | {ppRatio:0.00}x / {tgRatio:0.00}x | {dsBw} | {lcBw} | {dsPeak / 1048576.0:0} | {budget / 1048576.0:0} | {loadBefore} / {loadAfter} |"));
 return 0;
 
 // Both engines loaded in this process at once, warmed up, then alternated within every repetition (the harness of
 // sessions 1–9); DeepSharp's memory is read before llama.cpp maps the file.
 static SideBySideResult SameProcess(BenchOptions o)
 {
-    var inputs = BenchInputs.For(o.ModelPath, o.NPrompt, o.NGen);
-    int nCtx = Math.Max(o.NPrompt, o.NGen);
+    var inputs = BenchInputs.For(o);
+    int nCtx = o.ContextSize;
     using var deepSharp = new DeepSharpEngine(o.ModelPath, o.Threads, nCtx);
-    SideBySide.WarmUp(deepSharp, inputs.Prompt, inputs.Generated);
+    SideBySide.WarmUp(deepSharp, inputs);
     long rss = ProcessMemory.CurrentRssBytes();
     long peak = ProcessMemory.PeakRssBytes() ?? rss;
     using var llama = new LlamaCppEngine(o.ModelPath, o.Threads, nCtx, o.NPrompt);
-    SideBySide.WarmUp(llama, inputs.Prompt, inputs.Generated);
-    var results = SideBySide.Run([deepSharp, llama], inputs.Prompt, inputs.Generated, o.Reps, Console.Error);
+    SideBySide.WarmUp(llama, inputs);
+    var results = SideBySide.Run([deepSharp, llama], inputs, o.Reps, o, Console.Error);
     return new SideBySideResult(results[0], results[1], rss, peak, deepSharp.KvCacheBytes);
 }

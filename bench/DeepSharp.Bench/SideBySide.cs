@@ -32,55 +32,64 @@ internal static class SideBySide
     private const int TgWarmupTokens = 16;
 
     /// <summary>One untimed pp and a short tg, so that code is compiled, pages are mapped and buffers exist.</summary>
-    public static void WarmUp(IBenchEngine engine, int[] prompt, int[] generated)
+    public static void WarmUp(IBenchEngine engine, BenchInputs inputs)
     {
-        TimePrefill(engine, prompt);
-        TimeDecode(engine, generated, Math.Min(TgWarmupTokens, generated.Length));
+        TimePrefill(engine, inputs.Context, inputs.Prompt);
+        TimeDecode(engine, inputs.Context, inputs.Generated, Math.Min(TgWarmupTokens, inputs.Generated.Length));
     }
 
     /// <summary><paramref name="reps"/> rounds of pp for every engine in turn, then tg for every engine in turn (engines already warm).</summary>
-    public static IReadOnlyList<EngineResult> Run(IReadOnlyList<IBenchEngine> engines, int[] prompt, int[] generated, int reps, TextWriter log)
+    public static IReadOnlyList<EngineResult> Run(IReadOnlyList<IBenchEngine> engines, BenchInputs inputs, int reps, BenchOptions o, TextWriter log)
     {
+        var (context, prompt, generated) = (inputs.Context, inputs.Prompt, inputs.Generated);
         var pp = engines.Select(_ => new List<double>()).ToArray();
         var tg = engines.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < reps; r++)
         {
             for (int i = 0; i < engines.Count; i++)
             {
-                pp[i].Add(prompt.Length / TimePrefill(engines[i], prompt));
-                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rep {r + 1}/{reps} {engines[i].Name,-10} pp{prompt.Length}: {pp[i][^1]:0.00} t/s"));
+                pp[i].Add(prompt.Length / TimePrefill(engines[i], context, prompt));
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rep {r + 1}/{reps} {engines[i].Name,-10} {o.TestName("pp", prompt.Length)}: {pp[i][^1]:0.00} t/s"));
             }
             for (int i = 0; i < engines.Count; i++)
             {
-                tg[i].Add(generated.Length / TimeDecode(engines[i], generated, generated.Length));
-                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rep {r + 1}/{reps} {engines[i].Name,-10} tg{generated.Length}: {tg[i][^1]:0.00} t/s"));
+                tg[i].Add(generated.Length / TimeDecode(engines[i], context, generated, generated.Length));
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rep {r + 1}/{reps} {engines[i].Name,-10} {o.TestName("tg", generated.Length)}: {tg[i][^1]:0.00} t/s"));
             }
         }
         return [.. engines.Select((e, i) => new EngineResult(e.Name, Speed.Of(pp[i]), Speed.Of(tg[i])))];
     }
 
     /// <summary>One timed pp and one timed tg of a warm engine, in tokens/s.</summary>
-    public static (double Pp, double Tg) MeasureOnce(IBenchEngine engine, int[] prompt, int[] generated) =>
-        (prompt.Length / TimePrefill(engine, prompt), generated.Length / TimeDecode(engine, generated, generated.Length));
+    public static (double Pp, double Tg) MeasureOnce(IBenchEngine engine, BenchInputs inputs) =>
+        (inputs.Prompt.Length / TimePrefill(engine, inputs.Context, inputs.Prompt),
+            inputs.Generated.Length / TimeDecode(engine, inputs.Context, inputs.Generated, inputs.Generated.Length));
 
     /// <summary>Median over repetitions of the per-repetition ratio a/b (each pair measured back to back).</summary>
     public static double PairedRatio(Speed a, Speed b) =>
         Speed.MedianOf([.. a.Samples.Zip(b.Samples, (x, y) => x / y)]);
 
-    private static double TimePrefill(IBenchEngine engine, int[] prompt)
+    // The context (the depth) is evaluated before the clock starts.
+    private static double TimePrefill(IBenchEngine engine, int[] context, int[] prompt)
     {
-        engine.Reset();
+        StartAtDepth(engine, context);
         long start = Stopwatch.GetTimestamp();
-        engine.Prefill(prompt);
+        engine.Prefill(prompt, context.Length);
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
-    private static double TimeDecode(IBenchEngine engine, int[] ids, int count)
+    private static double TimeDecode(IBenchEngine engine, int[] context, int[] ids, int count)
     {
-        engine.Reset();
+        StartAtDepth(engine, context);
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < count; i++)
-            engine.DecodeOne(ids[i], i);
+            engine.DecodeOne(ids[i], context.Length + i);
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static void StartAtDepth(IBenchEngine engine, int[] context)
+    {
+        engine.Reset();
+        if (context.Length > 0) engine.Prefill(context, 0);
     }
 }
