@@ -52,27 +52,45 @@ public sealed class AttentionTests
     [InlineData(64)]
     [InlineData(96)]    // a 32-value tail after the 64-lane loop
     [InlineData(40)]    // shorter than one 64-lane step
-    public void Grouped_f16_flash_attention_equals_the_per_head_reference_bit_for_bit(int headDim)
+    public void Grouped_f16_flash_attention_equals_the_per_head_reference_bit_for_bit(int headDim) =>
+        AssertGroupedEqualsReference(headDim, NHead, NHeadKv, NCtx, Pos0, NTok, 1f);
+
+    // Head sizes that are multiples of 64 take 16 positions at a time (FlashDecodeF16): scores with one head per lane,
+    // each head's softmax steps, each head's accumulator in registers. Long enough for whole and partial blocks, groups
+    // of 7 (the 0.5B), 6 (the 1.5B, 128-wide heads) and 9 (two 8-head lane sets), and values so small or so large that
+    // accumulators leave the normal f16 range (the general rounding, in memory, for those blocks).
+    [Theory]
+    [InlineData(64, 14, 2, 50, 1f)]
+    [InlineData(128, 12, 2, 33, 1f)]
+    [InlineData(64, 18, 2, 40, 1f)]
+    [InlineData(64, 4, 1, 37, 1e-4f)]     // f16 subnormals in the accumulators
+    [InlineData(64, 4, 1, 21, 3e4f)]      // sums past 65504: infinities
+    [InlineData(128, 8, 8, 17, 1f)]       // one head per group: 7 empty lanes
+    public void Blocked_f16_decode_attention_equals_the_per_head_reference_bit_for_bit(int headDim, int nHead, int nHeadKv, int positions,
+        float valueScale) =>
+        AssertGroupedEqualsReference(headDim, nHead, nHeadKv, positions + 2, positions - 1, 1, valueScale);
+
+    private static void AssertGroupedEqualsReference(int headDim, int nHead, int nHeadKv, int nCtx, int pos0, int nTok, float valueScale)
     {
-        int width = NHeadKv * headDim, n = Pos0 + NTok;
-        var kv = new KvCache(KvType.F16, nLayer: 1, NCtx, width, width, headDim, headDim);
+        int width = nHeadKv * headDim, n = pos0 + nTok;
+        var kv = new KvCache(KvType.F16, nLayer: 1, nCtx, width, width, headDim, headDim);
         var keys = TestData.Random(n * width, 5, 3f);
-        var values = TestData.Random(n * width, 6);
+        var values = TestData.Random(n * width, 6, valueScale);
         for (int p = 0; p < n; p++) kv.Store(0, p, keys.AsSpan(p * width, width), values.AsSpan(p * width, width));
-        var q = TestData.Random(NTok * NHead * headDim, 7, 2f);
+        var q = TestData.Random(nTok * nHead * headDim, 7, 2f);
         using var pool = new WorkerPool(2);
-        var output = new float[NTok * NHead * headDim];
-        new CausalAttention(pool, NHead, NHeadKv, headDim, headDim, NCtx).Run(kv, 0, q, NTok, Pos0, output);
+        var output = new float[nTok * nHead * headDim];
+        new CausalAttention(pool, nHead, nHeadKv, headDim, headDim, nCtx).Run(kv, 0, q, nTok, pos0, output);
         float scale = 1f / MathF.Sqrt(headDim);
-        for (int t = 0; t < NTok; t++)
-            for (int h = 0; h < NHead; h++)
+        for (int t = 0; t < nTok; t++)
+            for (int h = 0; h < nHead; h++)
             {
-                int g = h / (NHead / NHeadKv);
+                int g = h / (nHead / nHeadKv);
                 var qh = new float[headDim];
-                Float.HalfVector.RoundAll(q.AsSpan((t * NHead + h) * headDim, headDim), qh);
+                Float.HalfVector.RoundAll(q.AsSpan((t * nHead + h) * headDim, headDim), qh);
                 var o = new float[headDim];
                 float max = float.NegativeInfinity, sum = 0;
-                for (int s = 0; s <= Pos0 + t; s++)
+                for (int s = 0; s <= pos0 + t; s++)
                 {
                     float score = kv.DotK(0, s, g * headDim, qh) * scale, ms = 1f, vs = 1f;
                     if (score > max)
@@ -87,7 +105,7 @@ public sealed class AttentionTests
                 }
                 for (int i = 0; i < headDim; i++)
                 {
-                    float expected = o[i] * (1f / sum), actual = output[(t * NHead + h) * headDim + i];
+                    float expected = o[i] * (1f / sum), actual = output[(t * nHead + h) * headDim + i];
                     Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
                         $"t={t} h={h} i={i}: reference {expected:R}, grouped {actual:R}");
                 }

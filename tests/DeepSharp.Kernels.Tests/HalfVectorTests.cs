@@ -82,6 +82,68 @@ public sealed class HalfVectorTests
             }
     }
 
+    // RoundNormal rounds without a branch and only records the lanes' range: where AllNormal then says yes, every lane
+    // must be the framework's rounding; it must say no exactly when a lane's magnitude is outside [2^-14, 65504]
+    // (zeros, f16 subnormals, overflow, infinities and NaN). Both widths, over the rounding cases in their order and
+    // over their normal-range ones alone.
+    [Fact]
+    public void Branch_free_normal_rounding_is_exact_where_it_says_every_lane_was_normal()
+    {
+        var x = RoundingCases();
+        var normal = x.Where(InNormalRange).ToArray();
+        int allNormal = 0;
+        foreach (var values in new[] { x, normal })
+        {
+            for (int i = 0; i + 8 <= values.Length; i += 8)
+            {
+                var worst = System.Runtime.Intrinsics.Vector256<uint>.Zero;
+                var y = HalfVector.RoundNormal(System.Runtime.Intrinsics.Vector256.Create(values.AsSpan(i, 8)), ref worst);
+                allNormal += CheckLanes(values.AsSpan(i, 8), HalfVector.AllNormal(worst), j => y[j]);
+            }
+            if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) continue;
+            for (int i = 0; i + 16 <= values.Length; i += 16)
+            {
+                var worst = System.Runtime.Intrinsics.Vector512<uint>.Zero;
+                var y = HalfVector.RoundNormal(System.Runtime.Intrinsics.Vector512.Create(values.AsSpan(i, 16)), ref worst);
+                allNormal += CheckLanes(values.AsSpan(i, 16), HalfVector.AllNormal(worst), j => y[j]);
+            }
+        }
+        Assert.True(allNormal > 1000, $"only {allNormal} vectors took the fast path");
+    }
+
+    private static bool InNormalRange(float v) => Math.Abs(v) is >= 6.103515625e-05f and <= 65504f;
+
+    private static int CheckLanes(ReadOnlySpan<float> values, bool saidNormal, Func<int, float> lane)
+    {
+        bool allInRange = true;
+        foreach (float v in values) allInRange &= InNormalRange(v);
+        Assert.Equal(allInRange, saidNormal);
+        if (!saidNormal) return 0;
+        for (int j = 0; j < values.Length; j++)
+            Assert.True(Bits((float)(Half)values[j]) == Bits(lane(j)), $"{values[j]:R}: {(float)(Half)values[j]:R} vs {lane(j):R}");
+        return 1;
+    }
+
+    // Widening takes 16 lanes at a time with AVX-512, the short way unless one of them is infinite or NaN: an infinity
+    // or a NaN at each of the 16 places among random finite values must leave every lane exact.
+    [Fact]
+    public void Widening_with_one_special_value_among_sixteen_is_exact_in_every_lane()
+    {
+        var rng = new Random(9);
+        ushort[] specials = [0x7c00, 0xfc00, 0x7e00, 0x7c01, 0xfe37];
+        foreach (ushort special in specials)
+            for (int at = 0; at < 16; at++)
+            {
+                var src = new Half[40];
+                for (int i = 0; i < src.Length; i++) src[i] = BitConverter.UInt16BitsToHalf((ushort)(rng.Next(0, 0x7c00) | (rng.Next(2) << 15)));
+                src[at] = src[16 + at] = BitConverter.UInt16BitsToHalf(special);
+                var wide = new float[src.Length];
+                HalfVector.Widen(src, wide);
+                for (int i = 0; i < src.Length; i++)
+                    Assert.True(Bits((float)src[i]) == Bits(wide[i]), $"special 0x{special:x4} at {at}, lane {i}: {(float)src[i]:R} vs {wide[i]:R}");
+            }
+    }
+
     [Theory, MemberData(nameof(TestData.Lengths1To256), MemberType = typeof(TestData))]
     public void Widened_source_axpy_equals_its_scalar_form(int n)
     {

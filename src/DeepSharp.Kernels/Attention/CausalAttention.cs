@@ -23,6 +23,7 @@ public sealed class CausalAttention : IParallelJob
     private readonly float[][] _max, _sum;     // [threads][groupSize]: each head's running softmax max and sum
     private readonly float[][] _scratchScale;  // [threads][groupSize]: each head's weight of the current value row
     private readonly TiledAttention _tiled;
+    private readonly FlashDecodeF16[]? _blocks;   // [threads]: the one-row f16 path in blocks of positions, where it applies
     private KvCache? _kv;
     private KvCache[] _caches = [];   // RunDecode: row i's own cache, and the position of its new key
     private int[] _positions = [];
@@ -47,6 +48,8 @@ public sealed class CausalAttention : IParallelJob
             _scratchScale[i] = new float[_groupSize];
         }
         _tiled = new TiledAttention(pool.Threads, nHead, _groupSize, headDim, headDimV);
+        if (FlashDecodeF16.Supports(headDim, headDimV))
+            _blocks = [.. Enumerable.Range(0, pool.Threads).Select(_ => new FlashDecodeF16(_groupSize, headDim, headDimV))];
     }
 
     /// <summary>output [nTok, nHead·headDimV] ← attention of q [nTok, nHead·headDim] over layer <paramref name="layer"/>.</summary>
@@ -138,7 +141,7 @@ public sealed class CausalAttention : IParallelJob
     {
         int group = _groupSize;
         var qh = _qHalf[worker];
-        var (k, v, max, sum) = (_kRow[worker], _vRow[worker], _max[worker], _sum[worker]);
+        var (max, sum) = (_max[worker], _sum[worker]);
         for (int j = 0; j < group; j++)
         {
             int h = g * group + j;
@@ -146,6 +149,25 @@ public sealed class CausalAttention : IParallelJob
             Output(t, h).Clear();
             (max[j], sum[j]) = (float.NegativeInfinity, 0f);
         }
+        if (_blocks is not null)
+            _blocks[worker].Run(kv, _layer, g, n, qh.AsSpan(0, group * _headDim), _scale,
+                _out.AsSpan((t * _nHead + g * group) * _headDimV, group * _headDimV), max.AsSpan(0, group), sum.AsSpan(0, group));
+        else
+            PerPosition(kv, worker, t, n, g);
+        for (int j = 0; j < group; j++)
+        {
+            float inv = sum[j] == 0 ? 0 : 1f / sum[j];
+            var o = Output(t, g * group + j);
+            for (int i = 0; i < o.Length; i++) o[i] *= inv;
+        }
+    }
+
+    // The steps of FlashF16 one position at a time (head sizes FlashDecodeF16 does not take).
+    private void PerPosition(KvCache kv, int worker, int t, int n, int g)
+    {
+        int group = _groupSize;
+        var qh = _qHalf[worker];
+        var (k, v, max, sum) = (_kRow[worker], _vRow[worker], _max[worker], _sum[worker]);
         var weights = _scratchScale[worker];
         for (int s = 0; s < n; s++)
         {
@@ -173,12 +195,6 @@ public sealed class CausalAttention : IParallelJob
             kv.ReadV(_layer, s, g * _headDimV, v);
             // The group's heads are consecutive output rows: one call updates them all, each value lane loaded once.
             HalfVector.FusedAxpyRoundedRows(v, weights.AsSpan(0, group), _out.AsSpan((t * _nHead + g * group) * _headDimV, group * _headDimV));
-        }
-        for (int j = 0; j < group; j++)
-        {
-            float inv = sum[j] == 0 ? 0 : 1f / sum[j];
-            var o = Output(t, g * group + j);
-            for (int i = 0; i < o.Length; i++) o[i] *= inv;
         }
     }
 

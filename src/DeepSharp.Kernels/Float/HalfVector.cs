@@ -14,6 +14,7 @@ namespace DeepSharp.Kernels.Float;
 public static class HalfVector
 {
     private const uint SignMask = 0x8000_0000;
+    private const uint MinNormalBits = 0x3880_0000, MaxNormalBits = 0x477f_e000;   // 2^-14 and 65504 as float bits
 
     // Whether the attention updates take 16 lanes at a time (the AVX-512 path selected).
     private static bool Wide => Vector512.IsHardwareAccelerated && Kernels.KernelIsaSelection.Current == Kernels.KernelIsa.Avx512;
@@ -67,17 +68,68 @@ public static class HalfVector
     public static Vector256<float> Round(Vector256<float> x)
     {
         var bits = x.AsUInt32();
+        var a = bits & Vector256.Create(~SignMask);
+        // Every lane between the smallest normal f16 (2^-14) and the largest (65504): nothing else to decide.
+        if (Vector256.LessThanOrEqualAll(a - Vector256.Create(MinNormalBits), Vector256.Create(MaxNormalBits - MinNormalBits)))
+            return (DropLowBits(a) | (bits & Vector256.Create(SignMask))).AsSingle();
+        return RoundAnyRange(x);
+    }
+
+    // Normal f16 range: drop 13 mantissa bits, nearest with ties to even (a carry moves into the exponent).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> DropLowBits(Vector256<uint> a) =>
+        (a + Vector256.Create(0xfffu) + ((a >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1fffu);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> DropLowBits(Vector512<uint> a) =>
+        (a + Vector512.Create(0xfffu) + ((a >> 13) & Vector512<uint>.One)) & Vector512.Create(~0x1fffu);
+
+    /// <summary>
+    /// x rounded to f16 as <see cref="Round(Vector256{float})"/> rounds lanes in the normal f16 range, and
+    /// <paramref name="worst"/> ← the unsigned maximum of itself and each lane's |x| bits less 2^-14's: afterwards
+    /// <see cref="AllNormal(Vector256{uint})"/> of it says whether every lane rounded so was in that range (else the
+    /// caller redoes the work with Round). No branch per vector, so loops can keep their accumulators in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RoundNormal(Vector256<float> x, ref Vector256<uint> worst)
+    {
+        var bits = x.AsUInt32();
+        var a = bits & Vector256.Create(~SignMask);
+        worst = Vector256.Max(worst, a - Vector256.Create(MinNormalBits));
+        return (DropLowBits(a) | (bits & Vector256.Create(SignMask))).AsSingle();
+    }
+
+    /// <summary>As <see cref="RoundNormal(Vector256{float}, ref Vector256{uint})"/> on 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> RoundNormal(Vector512<float> x, ref Vector512<uint> worst)
+    {
+        var bits = x.AsUInt32();
+        var a = bits & Vector512.Create(~SignMask);
+        worst = Vector512.Max(worst, a - Vector512.Create(MinNormalBits));
+        return (DropLowBits(a) | (bits & Vector512.Create(SignMask))).AsSingle();
+    }
+
+    /// <summary>Whether every lane that <paramref name="worst"/> saw was in the normal f16 range (see RoundNormal).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllNormal(Vector256<uint> worst) => Vector256.LessThanOrEqualAll(worst, Vector256.Create(MaxNormalBits - MinNormalBits));
+
+    /// <summary>As <see cref="AllNormal(Vector256{uint})"/> for 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllNormal(Vector512<uint> worst) => Vector512.LessThanOrEqualAll(worst, Vector512.Create(MaxNormalBits - MinNormalBits));
+
+    // Round for lanes outside the normal f16 range too. Kept out of line: inlined, its size made the JIT stop inlining
+    // the callers' fast path (a call per vector, its arguments through the stack).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector256<float> RoundAnyRange(Vector256<float> x)
+    {
+        var bits = x.AsUInt32();
         var sign = bits & Vector256.Create(SignMask);
         var a = bits & Vector256.Create(~SignMask);
-        // Normal f16 range: drop 13 mantissa bits, nearest with ties to even (a carry moves into the exponent).
-        var normal = (a + Vector256.Create(0xfffu) + ((a >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1fffu);
-        // Every lane between the smallest normal f16 (2^-14) and the largest (65504): nothing else to decide.
-        if (Vector256.LessThanOrEqualAll(a - Vector256.Create(0x3880_0000u), Vector256.Create(0x477f_e000u - 0x3880_0000u)))
-            return (normal | sign).AsSingle();
-        normal = Vector256.ConditionalSelect(Vector256.GreaterThan(normal, Vector256.Create(0x477f_e000u)), Vector256.Create(0x7f80_0000u), normal);
+        var normal = DropLowBits(a);
+        normal = Vector256.ConditionalSelect(Vector256.GreaterThan(normal, Vector256.Create(MaxNormalBits)), Vector256.Create(0x7f80_0000u), normal);
         // Below 2^-14 the f16 step is 2^-24: round the multiple of 2^-24 (exact scalings by powers of two).
         var tiny = (Vector256.Round(a.AsSingle() * Vector256.Create(16777216f)) * Vector256.Create(BitConverter.UInt32BitsToSingle(0x3380_0000))).AsUInt32();
-        var rounded = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(0x3880_0000u)), tiny, normal);
+        var rounded = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(MinNormalBits)), tiny, normal);
         // NaN: the framework keeps the top 10 mantissa bits and sets the quiet bit.
         var nan = (a & Vector256.Create(0xffff_e000u)) | Vector256.Create(0x0040_0000u);
         rounded = Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256.Create(0x7f80_0000u)), nan, rounded);
@@ -99,13 +151,13 @@ public static class HalfVector
     public static Vector512<float> Round(Vector512<float> x)
     {
         var a = x.AsUInt32() & Vector512.Create(~SignMask);
-        if (Vector512.LessThanOrEqualAll(a - Vector512.Create(0x3880_0000u), Vector512.Create(0x477f_e000u - 0x3880_0000u)))
-        {
-            var normal = (a + Vector512.Create(0xfffu) + ((a >> 13) & Vector512<uint>.One)) & Vector512.Create(~0x1fffu);
-            return (normal | (x.AsUInt32() & Vector512.Create(SignMask))).AsSingle();
-        }
-        return Vector512.Create(Round(x.GetLower()), Round(x.GetUpper()));
+        if (Vector512.LessThanOrEqualAll(a - Vector512.Create(MinNormalBits), Vector512.Create(MaxNormalBits - MinNormalBits)))
+            return (DropLowBits(a) | (x.AsUInt32() & Vector512.Create(SignMask))).AsSingle();
+        return RoundAnyRange(x);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector512<float> RoundAnyRange(Vector512<float> x) => Vector512.Create(RoundAnyRange(x.GetLower()), RoundAnyRange(x.GetUpper()));
 
     /// <summary>acc [n] ← f16(fma(src[i], w, acc[i])) for src already widened from f16 (the same values and steps).</summary>
     public static void FusedAxpyRounded(ReadOnlySpan<float> src, float w, Span<float> acc)
@@ -190,8 +242,23 @@ public static class HalfVector
         ref Half ps = ref MemoryMarshal.GetReference(src);
         ref float pd = ref MemoryMarshal.GetReference(dst);
         int i = 0;
+        if (Wide)
+            for (; i <= src.Length - 16; i += 16) Load16(ref ps, (nuint)i).StoreUnsafe(ref pd, (nuint)i);
         if (Vector256.IsHardwareAccelerated)
             for (; i <= src.Length - 8; i += 8) Load(ref ps, (nuint)i).StoreUnsafe(ref pd, (nuint)i);
         for (; i < src.Length; i++) Unsafe.Add(ref pd, i) = HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(Unsafe.Add(ref ps, i)));
+    }
+
+    // 16 f16 values → floats: where none is infinite or NaN (exponent all ones), sign-extended, shifted into place and
+    // scaled as ToSingleFinite does (four operations for 16 lanes); else ToSingle on each half.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Load16(ref Half p, nuint at)
+    {
+        var bits = Vector256.LoadUnsafe(ref Unsafe.As<Half, short>(ref p), at);
+        var exponent = Vector256.Create((short)0x7c00);
+        if (Vector256.EqualsAny(bits & exponent, exponent))
+            return Vector512.Create(ToSingle(bits.GetLower().AsUInt16()), ToSingle(bits.GetUpper().AsUInt16()));
+        var placed = (Avx512F.ConvertToVector512Int32(bits) << 13) & Vector512.Create(unchecked((int)0x8fff_ffff));
+        return placed.AsSingle() * Vector512.Create(BitConverter.UInt32BitsToSingle(0x7780_0000));
     }
 }

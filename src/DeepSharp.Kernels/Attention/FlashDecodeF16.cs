@@ -1,0 +1,256 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using DeepSharp.Kernels.Float;
+
+namespace DeepSharp.Kernels.Attention;
+
+/// <summary>
+/// llama.cpp's one-row f16 flash attention (<see cref="CausalAttention"/>'s decode path) for one query row and one KV
+/// group, taken 16 cached positions at a time in three phases, each value keeping its exact operations and order:
+/// <list type="number">
+/// <item>the scores of the block for up to 8 heads at once, one head per lane: every lane runs
+/// <see cref="HalfDot.LikeGgml(ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s 64 products and its addition tree, with the
+/// key's value broadcast and the heads' query values side by side (a head's dot alone was a 64-lane tree reduced to one
+/// lane: a quarter of the time at 2048 positions);</item>
+/// <item>each head's online-softmax steps over the block, in position order (scalar <c>expf</c>, as ggml);</item>
+/// <item>each head's f16-rounded output accumulator over the block with its 64 lanes in registers: the rescaling
+/// (where the maximum moved) and the rounded multiply-add per position, instead of a load and a store of the
+/// accumulator per position, whose store-to-load chain the old loop waited on.</item>
+/// </list>
+/// Needs head sizes that are multiples of 64 and 256-bit vectors; <see cref="CausalAttention"/> keeps its per-position
+/// loop for the rest. Bit-identical to it (the attention tests hold both to the per-head reference).
+/// </summary>
+internal sealed class FlashDecodeF16
+{
+    /// <summary>Positions per block.</summary>
+    public const int Block = 16;
+
+    private const int HeadLanes = 8, DotStep = 64;
+    private readonly int _group, _groupLanes, _headDim, _headDimV;
+    private readonly float[] _k, _v;         // [Block, headDim], [Block, headDimV]: the block's rows widened
+    private readonly float[] _queryLanes;    // [groupLanes / 8][headDim][8]: query value d of head 8c + j at (c, d, j)
+    private readonly float[] _scores;        // [Block][groupLanes]
+    private readonly float[] _weights, _rescale;   // [group][Block]: each position's value weight, and the accumulator's
+                                                    // scale before it (1 where the maximum did not move)
+
+    public FlashDecodeF16(int group, int headDim, int headDimV)
+    {
+        (_group, _headDim, _headDimV) = (group, headDim, headDimV);
+        _groupLanes = (group + HeadLanes - 1) / HeadLanes * HeadLanes;
+        (_k, _v) = (new float[Block * headDim], new float[Block * headDimV]);
+        _queryLanes = new float[_groupLanes * headDim];
+        _scores = new float[Block * _groupLanes];
+        (_weights, _rescale) = (new float[group * Block], new float[group * Block]);
+    }
+
+    /// <summary>Whether this path serves these head sizes on this machine.</summary>
+    public static bool Supports(int headDim, int headDimV) =>
+        Vector256.IsHardwareAccelerated && headDim % DotStep == 0 && headDimV % DotStep == 0;
+
+    /// <summary>
+    /// The group's heads over keys 0..n−1 of KV head <paramref name="g"/>: <paramref name="queries"/> [group, headDim]
+    /// rounded to f16; <paramref name="output"/> [group, headDimV] cleared, <paramref name="max"/> −∞ and
+    /// <paramref name="sum"/> 0 on entry; on return the unnormalised accumulators and each head's max and sum.
+    /// </summary>
+    public void Run(KvCache kv, int layer, int g, int n, ReadOnlySpan<float> queries, float scale, Span<float> output,
+        Span<float> max, Span<float> sum)
+    {
+        SpreadQueries(queries);
+        for (int s0 = 0; s0 < n; s0 += Block)
+        {
+            int m = Math.Min(Block, n - s0);
+            for (int s = 0; s < m; s++)
+            {
+                kv.ReadK(layer, s0 + s, g * _headDim, _k.AsSpan(s * _headDim, _headDim));
+                kv.ReadV(layer, s0 + s, g * _headDimV, _v.AsSpan(s * _headDimV, _headDimV));
+            }
+            Scores(m, scale);
+            SoftmaxSteps(m, max, sum);
+            for (int j = 0; j < _group; j++) Accumulate(j, m, output.Slice(j * _headDimV, _headDimV));
+        }
+    }
+
+    private void SpreadQueries(ReadOnlySpan<float> queries)
+    {
+        Array.Clear(_queryLanes);
+        for (int j = 0; j < _group; j++)
+            for (int d = 0; d < _headDim; d++)
+                _queryLanes[(j / HeadLanes * _headDim + d) * HeadLanes + j % HeadLanes] = queries[j * _headDim + d];
+    }
+
+    [MethodImpl(KernelLoop.Options)]
+    private void Scores(int m, float scale)
+    {
+        var vscale = Vector256.Create(scale);
+        ref float k0 = ref MemoryMarshal.GetArrayDataReference(_k);
+        ref float q0 = ref MemoryMarshal.GetArrayDataReference(_queryLanes);
+        for (int c = 0; c < _groupLanes / HeadLanes; c++)
+            for (int s = 0; s < m; s++)
+            {
+                var dots = DotLanes(ref Unsafe.Add(ref k0, s * _headDim), ref Unsafe.Add(ref q0, c * _headDim * HeadLanes), _headDim);
+                (dots * vscale).StoreUnsafe(ref _scores[s * _groupLanes + c * HeadLanes]);
+            }
+    }
+
+    // Lane j ← HalfDot.LikeGgml(k, query of head j): per 64 values, ggml's four 16-lane accumulators a0..a3 hold the
+    // products of values 16i + l; then (a0 + a2) + (a1 + a3) per lane l, then lanes l + 8, l + 4, l + 2, l + 1. Here
+    // each of those 64 accumulator lanes is a vector over heads, reduced by the same tree.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> DotLanes(ref float k, ref float q, int headDim)
+    {
+        // ggml's lanes l + 8 then l, in HalfDot's order.
+        var u0 = Tree(ref k, ref q, headDim, 8) + Tree(ref k, ref q, headDim, 0);
+        var u1 = Tree(ref k, ref q, headDim, 9) + Tree(ref k, ref q, headDim, 1);
+        var u2 = Tree(ref k, ref q, headDim, 10) + Tree(ref k, ref q, headDim, 2);
+        var u3 = Tree(ref k, ref q, headDim, 11) + Tree(ref k, ref q, headDim, 3);
+        var u4 = Tree(ref k, ref q, headDim, 12) + Tree(ref k, ref q, headDim, 4);
+        var u5 = Tree(ref k, ref q, headDim, 13) + Tree(ref k, ref q, headDim, 5);
+        var u6 = Tree(ref k, ref q, headDim, 14) + Tree(ref k, ref q, headDim, 6);
+        var u7 = Tree(ref k, ref q, headDim, 15) + Tree(ref k, ref q, headDim, 7);
+        var (v0, v1, v2, v3) = (u4 + u0, u5 + u1, u6 + u2, u7 + u3);
+        return (v3 + v1) + (v2 + v0);
+    }
+
+    // (a0 + a2) + (a1 + a3) at accumulator lane l, each a_i the fused chain over the 64-value steps of values 16i + l.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Tree(ref float k, ref float q, int headDim, int l)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int at = l; at < headDim; at += DotStep)
+        {
+            a0 = Product(ref k, ref q, at, a0);
+            a1 = Product(ref k, ref q, at + 16, a1);
+            a2 = Product(ref k, ref q, at + 32, a2);
+            a3 = Product(ref k, ref q, at + 48, a3);
+        }
+        return (a0 + a2) + (a1 + a3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Product(ref float k, ref float q, int d, Vector256<float> acc) =>
+        Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref k, d)), Vector256.LoadUnsafe(ref q, (nuint)(d * HeadLanes)), acc);
+
+    // Each head's steps over the block's positions, in order, as the per-position loop takes them. Positions outside,
+    // heads inside: each head's running sum is a chain of dependent steps (through memory, around the exp calls),
+    // and the other heads' steps fill its wait.
+    private void SoftmaxSteps(int m, Span<float> max, Span<float> sum)
+    {
+        for (int s = 0; s < m; s++)
+            for (int j = 0; j < _group; j++)
+            {
+                float score = _scores[s * _groupLanes + j], ms = 1f, vs = 1f;
+                if (score > max[j])
+                {
+                    ms = MathF.Exp(max[j] - score);
+                    max[j] = score;
+                }
+                else
+                {
+                    vs = MathF.Exp(score - max[j]);
+                }
+                // Scaling by exactly 1 leaves an f16-rounded accumulator as it is, so 1 stands for "not rescaled".
+                _rescale[j * Block + s] = ms;
+                _weights[j * Block + s] = vs;
+                sum[j] = sum[j] * ms + vs;
+            }
+    }
+
+    private void Accumulate(int j, int m, Span<float> o)
+    {
+        ref float w = ref _weights[j * Block];
+        ref float r = ref _rescale[j * Block];
+        ref float v = ref MemoryMarshal.GetArrayDataReference(_v);
+        ref float acc = ref MemoryMarshal.GetReference(o);
+        if (Vector512.IsHardwareAccelerated && KernelIsaSelection.Current == KernelIsa.Avx512)
+        {
+            for (int i = 0; i < _headDimV; i += 64)
+                if (!Lanes64(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, m)) AnyRange(o.Slice(i, 64), i, j, m);
+        }
+        else
+        {
+            for (int i = 0; i < _headDimV; i += 32)
+                if (!Lanes32(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, m)) AnyRange(o.Slice(i, 32), i, j, m);
+        }
+    }
+
+    // The block's steps on these lanes with HalfVector's general rounding, straight in memory: for the rare block where
+    // a value left the normal f16 range (the register loop then stored nothing).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AnyRange(Span<float> acc, int at, int j, int m)
+    {
+        for (int s = 0; s < m; s++)
+        {
+            float ms = _rescale[j * Block + s];
+            if (ms != 1f) HalfVector.ScaleRounded(acc, ms);
+            HalfVector.FusedAxpyRounded(_v.AsSpan(s * _headDimV + at, acc.Length), _weights[j * Block + s], acc);
+        }
+    }
+
+    // 64 accumulator lanes in four registers over m positions (value rows vStride apart), rounded with the normal-range
+    // step only; false, having stored nothing, where any value fell outside that range (see AnyRange). No call inside
+    // the loop: one made the JIT keep the accumulators on the stack. Never inlined (KernelLoop.Options): inlined into
+    // Accumulate beside the AnyRange calls, the same loop ran 3x slower in some builds.
+    [MethodImpl(KernelLoop.Options)]
+    private static bool Lanes64(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int m)
+    {
+        var (a0, a1, a2, a3) = (Vector512.LoadUnsafe(ref acc), Vector512.LoadUnsafe(ref acc, 16), Vector512.LoadUnsafe(ref acc, 32), Vector512.LoadUnsafe(ref acc, 48));
+        var worst = Vector512<uint>.Zero;
+        for (int s = 0; s < m; s++)
+        {
+            float ms = Unsafe.Add(ref rescale, s);
+            if (ms != 1f)
+            {
+                var vms = Vector512.Create(ms);
+                a0 = HalfVector.RoundNormal(a0 * vms, ref worst);
+                a1 = HalfVector.RoundNormal(a1 * vms, ref worst);
+                a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
+                a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
+            }
+            var vw = Vector512.Create(Unsafe.Add(ref w, s));
+            ref float row = ref Unsafe.Add(ref v, s * vStride);
+            a0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row), vw, a0), ref worst);
+            a1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, 16), vw, a1), ref worst);
+            a2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, 32), vw, a2), ref worst);
+            a3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, 48), vw, a3), ref worst);
+        }
+        if (!HalfVector.AllNormal(worst)) return false;
+        a0.StoreUnsafe(ref acc);
+        a1.StoreUnsafe(ref acc, 16);
+        a2.StoreUnsafe(ref acc, 32);
+        a3.StoreUnsafe(ref acc, 48);
+        return true;
+    }
+
+    // As Lanes64 on 256-bit vectors: 32 lanes in four registers.
+    [MethodImpl(KernelLoop.Options)]
+    private static bool Lanes32(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int m)
+    {
+        var (a0, a1, a2, a3) = (Vector256.LoadUnsafe(ref acc), Vector256.LoadUnsafe(ref acc, 8), Vector256.LoadUnsafe(ref acc, 16), Vector256.LoadUnsafe(ref acc, 24));
+        var worst = Vector256<uint>.Zero;
+        for (int s = 0; s < m; s++)
+        {
+            float ms = Unsafe.Add(ref rescale, s);
+            if (ms != 1f)
+            {
+                var vms = Vector256.Create(ms);
+                a0 = HalfVector.RoundNormal(a0 * vms, ref worst);
+                a1 = HalfVector.RoundNormal(a1 * vms, ref worst);
+                a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
+                a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
+            }
+            var vw = Vector256.Create(Unsafe.Add(ref w, s));
+            ref float row = ref Unsafe.Add(ref v, s * vStride);
+            a0 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row), vw, a0), ref worst);
+            a1 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 8), vw, a1), ref worst);
+            a2 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 16), vw, a2), ref worst);
+            a3 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 24), vw, a3), ref worst);
+        }
+        if (!HalfVector.AllNormal(worst)) return false;
+        a0.StoreUnsafe(ref acc);
+        a1.StoreUnsafe(ref acc, 8);
+        a2.StoreUnsafe(ref acc, 16);
+        a3.StoreUnsafe(ref acc, 24);
+        return true;
+    }
+}
