@@ -151,7 +151,7 @@ public sealed class CausalAttention : IParallelJob
         }
         if (_blocks is not null)
             _blocks[worker].Run(kv, _layer, g, n, qh.AsSpan(0, group * _headDim), _scale,
-                _out.AsSpan((t * _nHead + g * group) * _headDimV, group * _headDimV), max.AsSpan(0, group), sum.AsSpan(0, group));
+                _out.AsSpan((t * _nHead + g * group) * _headDimV, group * _headDimV), sum.AsSpan(0, group));
         else
             PerPosition(kv, worker, t, n, g);
         for (int j = 0; j < group; j++)

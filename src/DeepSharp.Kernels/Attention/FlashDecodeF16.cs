@@ -31,8 +31,10 @@ internal sealed class FlashDecodeF16
     private readonly float[] _k, _v;         // [Block, headDim], [Block, headDimV]: the block's rows widened
     private readonly float[] _queryLanes;    // [groupLanes / 8][headDim][8]: query value d of head 8c + j at (c, d, j)
     private readonly float[] _scores;        // [Block][groupLanes]
-    private readonly float[] _weights, _rescale;   // [group][Block]: each position's value weight, and the accumulator's
-                                                    // scale before it (1 where the maximum did not move)
+    private readonly float[] _weights, _rescale;   // [Block][groupLanes]: each position's value weight, and the
+                                                    // accumulator's scale before it (1 where the maximum did not move)
+    private readonly float[] _args;          // [Block][groupLanes]: each exponential's argument, then its value
+    private readonly float[] _max, _sum;     // [groupLanes]: each head's running maximum and sum
 
     public FlashDecodeF16(int group, int headDim, int headDimV)
     {
@@ -41,7 +43,8 @@ internal sealed class FlashDecodeF16
         (_k, _v) = (new float[Block * headDim], new float[Block * headDimV]);
         _queryLanes = new float[_groupLanes * headDim];
         _scores = new float[Block * _groupLanes];
-        (_weights, _rescale) = (new float[group * Block], new float[group * Block]);
+        (_weights, _rescale, _args) = (new float[Block * _groupLanes], new float[Block * _groupLanes], new float[Block * _groupLanes]);
+        (_max, _sum) = (new float[_groupLanes], new float[_groupLanes]);
     }
 
     /// <summary>Whether this path serves these head sizes on this machine.</summary>
@@ -50,13 +53,14 @@ internal sealed class FlashDecodeF16
 
     /// <summary>
     /// The group's heads over keys 0..n−1 of KV head <paramref name="g"/>: <paramref name="queries"/> [group, headDim]
-    /// rounded to f16; <paramref name="output"/> [group, headDimV] cleared, <paramref name="max"/> −∞ and
-    /// <paramref name="sum"/> 0 on entry; on return the unnormalised accumulators and each head's max and sum.
+    /// rounded to f16; <paramref name="output"/> [group, headDimV] cleared on entry; on return the unnormalised
+    /// accumulators, and <paramref name="sum"/> [group] each head's softmax sum.
     /// </summary>
-    public void Run(KvCache kv, int layer, int g, int n, ReadOnlySpan<float> queries, float scale, Span<float> output,
-        Span<float> max, Span<float> sum)
+    public void Run(KvCache kv, int layer, int g, int n, ReadOnlySpan<float> queries, float scale, Span<float> output, Span<float> sum)
     {
         SpreadQueries(queries);
+        Array.Fill(_max, float.NegativeInfinity);
+        Array.Clear(_sum);
         for (int s0 = 0; s0 < n; s0 += Block)
         {
             int m = Math.Min(Block, n - s0);
@@ -66,9 +70,10 @@ internal sealed class FlashDecodeF16
                 kv.ReadV(layer, s0 + s, g * _headDimV, _v.AsSpan(s * _headDimV, _headDimV));
             }
             Scores(m, scale);
-            SoftmaxSteps(m, max, sum);
+            for (int c = 0; c < _groupLanes; c += HeadLanes) SoftmaxSteps(c, m);
             for (int j = 0; j < _group; j++) Accumulate(j, m, output.Slice(j * _headDimV, _headDimV));
         }
+        _sum.AsSpan(0, _group).CopyTo(sum);
     }
 
     private void SpreadQueries(ReadOnlySpan<float> queries)
@@ -131,46 +136,64 @@ internal sealed class FlashDecodeF16
     private static Vector256<float> Product(ref float k, ref float q, int d, Vector256<float> acc) =>
         Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref k, d)), Vector256.LoadUnsafe(ref q, (nuint)(d * HeadLanes)), acc);
 
-    // Each head's steps over the block's positions, in order, as the per-position loop takes them. Positions outside,
-    // heads inside: each head's running sum is a chain of dependent steps (through memory, around the exp calls),
-    // and the other heads' steps fill its wait.
-    private void SoftmaxSteps(int m, Span<float> max, Span<float> sum)
+    // The softmax steps of heads c .. c+7 over the block's positions, in order, each lane as the per-position loop
+    // takes them: a score above the running maximum M gives the accumulator's scale e^(M−score) and weight 1, any
+    // other the weight e^(score−M); S ← S·scale + weight. The comparisons, selections and sums run 8 heads to a
+    // vector; the exponentials stay scalar expf calls (as ggml's), made in a loop of their own where no chain of
+    // dependent steps waits on them.
+    [MethodImpl(KernelLoop.Options)]
+    private void SoftmaxSteps(int c, int m)
     {
+        int stride = _groupLanes, lanes = Math.Min(HeadLanes, _group - c);
+        var start = Vector256.LoadUnsafe(ref _max[c]);
+        var max = start;
         for (int s = 0; s < m; s++)
-            for (int j = 0; j < _group; j++)
+        {
+            var score = Vector256.LoadUnsafe(ref _scores[s * stride + c]);
+            var above = Vector256.GreaterThan(score, max);
+            Vector256.ConditionalSelect(above, max - score, score - max).StoreUnsafe(ref _args[s * stride + c]);
+            max = Vector256.ConditionalSelect(above, score, max);
+        }
+        for (int s = 0; s < m; s++)
+            for (int j = 0; j < lanes; j++)
             {
-                float score = _scores[s * _groupLanes + j], ms = 1f, vs = 1f;
-                if (score > max[j])
-                {
-                    ms = MathF.Exp(max[j] - score);
-                    max[j] = score;
-                }
-                else
-                {
-                    vs = MathF.Exp(score - max[j]);
-                }
-                // Scaling by exactly 1 leaves an f16-rounded accumulator as it is, so 1 stands for "not rescaled".
-                _rescale[j * Block + s] = ms;
-                _weights[j * Block + s] = vs;
-                sum[j] = sum[j] * ms + vs;
+                ref float arg = ref _args[s * stride + c + j];
+                arg = MathF.Exp(arg);
             }
+        // The same comparisons again, from the block's starting maximum, now with each exponential at hand.
+        (max, var sum, var one) = (start, Vector256.LoadUnsafe(ref _sum[c]), Vector256<float>.One);
+        for (int s = 0; s < m; s++)
+        {
+            var score = Vector256.LoadUnsafe(ref _scores[s * stride + c]);
+            var above = Vector256.GreaterThan(score, max);
+            max = Vector256.ConditionalSelect(above, score, max);
+            var e = Vector256.LoadUnsafe(ref _args[s * stride + c]);
+            var scaleBy = Vector256.ConditionalSelect(above, e, one);
+            var weight = Vector256.ConditionalSelect(above, one, e);
+            // Scaling by exactly 1 leaves an f16-rounded accumulator as it is, so 1 stands for "not rescaled".
+            scaleBy.StoreUnsafe(ref _rescale[s * stride + c]);
+            weight.StoreUnsafe(ref _weights[s * stride + c]);
+            sum = sum * scaleBy + weight;
+        }
+        max.StoreUnsafe(ref _max[c]);
+        sum.StoreUnsafe(ref _sum[c]);
     }
 
     private void Accumulate(int j, int m, Span<float> o)
     {
-        ref float w = ref _weights[j * Block];
-        ref float r = ref _rescale[j * Block];
+        ref float w = ref _weights[j];
+        ref float r = ref _rescale[j];
         ref float v = ref MemoryMarshal.GetArrayDataReference(_v);
         ref float acc = ref MemoryMarshal.GetReference(o);
         if (Vector512.IsHardwareAccelerated && KernelIsaSelection.Current == KernelIsa.Avx512)
         {
             for (int i = 0; i < _headDimV; i += 64)
-                if (!Lanes64(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, m)) AnyRange(o.Slice(i, 64), i, j, m);
+                if (!Lanes64(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, _groupLanes, m)) AnyRange(o.Slice(i, 64), i, j, m);
         }
         else
         {
             for (int i = 0; i < _headDimV; i += 32)
-                if (!Lanes32(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, m)) AnyRange(o.Slice(i, 32), i, j, m);
+                if (!Lanes32(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, _groupLanes, m)) AnyRange(o.Slice(i, 32), i, j, m);
         }
     }
 
@@ -181,24 +204,24 @@ internal sealed class FlashDecodeF16
     {
         for (int s = 0; s < m; s++)
         {
-            float ms = _rescale[j * Block + s];
+            float ms = _rescale[s * _groupLanes + j];
             if (ms != 1f) HalfVector.ScaleRounded(acc, ms);
-            HalfVector.FusedAxpyRounded(_v.AsSpan(s * _headDimV + at, acc.Length), _weights[j * Block + s], acc);
+            HalfVector.FusedAxpyRounded(_v.AsSpan(s * _headDimV + at, acc.Length), _weights[s * _groupLanes + j], acc);
         }
     }
 
-    // 64 accumulator lanes in four registers over m positions (value rows vStride apart), rounded with the normal-range
+    // 64 accumulator lanes in four registers over m positions (value rows vStride apart, weights and scales wStride), rounded with the normal-range
     // step only; false, having stored nothing, where any value fell outside that range (see AnyRange). No call inside
     // the loop: one made the JIT keep the accumulators on the stack. Never inlined (KernelLoop.Options): inlined into
     // Accumulate beside the AnyRange calls, the same loop ran 3x slower in some builds.
     [MethodImpl(KernelLoop.Options)]
-    private static bool Lanes64(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int m)
+    private static bool Lanes64(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int wStride, int m)
     {
         var (a0, a1, a2, a3) = (Vector512.LoadUnsafe(ref acc), Vector512.LoadUnsafe(ref acc, 16), Vector512.LoadUnsafe(ref acc, 32), Vector512.LoadUnsafe(ref acc, 48));
         var worst = Vector512<uint>.Zero;
         for (int s = 0; s < m; s++)
         {
-            float ms = Unsafe.Add(ref rescale, s);
+            float ms = Unsafe.Add(ref rescale, s * wStride);
             if (ms != 1f)
             {
                 var vms = Vector512.Create(ms);
@@ -207,7 +230,7 @@ internal sealed class FlashDecodeF16
                 a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
                 a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
             }
-            var vw = Vector512.Create(Unsafe.Add(ref w, s));
+            var vw = Vector512.Create(Unsafe.Add(ref w, s * wStride));
             ref float row = ref Unsafe.Add(ref v, s * vStride);
             a0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row), vw, a0), ref worst);
             a1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, 16), vw, a1), ref worst);
@@ -224,13 +247,13 @@ internal sealed class FlashDecodeF16
 
     // As Lanes64 on 256-bit vectors: 32 lanes in four registers.
     [MethodImpl(KernelLoop.Options)]
-    private static bool Lanes32(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int m)
+    private static bool Lanes32(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int wStride, int m)
     {
         var (a0, a1, a2, a3) = (Vector256.LoadUnsafe(ref acc), Vector256.LoadUnsafe(ref acc, 8), Vector256.LoadUnsafe(ref acc, 16), Vector256.LoadUnsafe(ref acc, 24));
         var worst = Vector256<uint>.Zero;
         for (int s = 0; s < m; s++)
         {
-            float ms = Unsafe.Add(ref rescale, s);
+            float ms = Unsafe.Add(ref rescale, s * wStride);
             if (ms != 1f)
             {
                 var vms = Vector256.Create(ms);
@@ -239,7 +262,7 @@ internal sealed class FlashDecodeF16
                 a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
                 a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
             }
-            var vw = Vector256.Create(Unsafe.Add(ref w, s));
+            var vw = Vector256.Create(Unsafe.Add(ref w, s * wStride));
             ref float row = ref Unsafe.Add(ref v, s * vStride);
             a0 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row), vw, a0), ref worst);
             a1 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 8), vw, a1), ref worst);
