@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DeepSharp.Kernels.Float;
 
 namespace DeepSharp.Kernels.Attention;
@@ -30,6 +31,8 @@ internal sealed class FlashDecodeF16
     private readonly int _group, _groupLanes, _headDim, _headDimV;
     private readonly float[] _k, _v;         // [Block, headDim], [Block, headDimV]: the block's rows widened
     private readonly float[] _queryLanes;    // [groupLanes / 8][headDim][8]: query value d of head 8c + j at (c, d, j)
+    private readonly float[] _queryPairs;    // [groupLanes / 8][headDim][16]: the same, each value twice (lanes 2j, 2j + 1)
+    private readonly float[] _keyPairs;      // [Block / 2][headDim][2]: positions 2p and 2p + 1's key value d side by side
     private readonly float[] _scores;        // [Block][groupLanes]
     private readonly float[] _weights, _rescale;   // [Block][groupLanes]: each position's value weight, and the
                                                     // accumulator's scale before it (1 where the maximum did not move)
@@ -42,6 +45,7 @@ internal sealed class FlashDecodeF16
         _groupLanes = (group + HeadLanes - 1) / HeadLanes * HeadLanes;
         (_k, _v) = (new float[Block * headDim], new float[Block * headDimV]);
         _queryLanes = new float[_groupLanes * headDim];
+        (_queryPairs, _keyPairs) = (new float[2 * _groupLanes * headDim], new float[Block * headDim]);
         _scores = new float[Block * _groupLanes];
         (_weights, _rescale, _args) = (new float[Block * _groupLanes], new float[Block * _groupLanes], new float[Block * _groupLanes]);
         (_max, _sum) = (new float[_groupLanes], new float[_groupLanes]);
@@ -64,11 +68,8 @@ internal sealed class FlashDecodeF16
         for (int s0 = 0; s0 < n; s0 += Block)
         {
             int m = Math.Min(Block, n - s0);
-            for (int s = 0; s < m; s++)
-            {
-                kv.ReadK(layer, s0 + s, g * _headDim, _k.AsSpan(s * _headDim, _headDim));
-                kv.ReadV(layer, s0 + s, g * _headDimV, _v.AsSpan(s * _headDimV, _headDimV));
-            }
+            kv.ReadKRows(layer, s0, m, g * _headDim, _k.AsSpan(0, m * _headDim));
+            kv.ReadVRows(layer, s0, m, g * _headDimV, _v.AsSpan(0, m * _headDimV));
             Scores(m, scale);
             for (int c = 0; c < _groupLanes; c += HeadLanes) SoftmaxSteps(c, m);
             for (int j = 0; j < _group; j++) Accumulate(j, m, output.Slice(j * _headDimV, _headDimV));
@@ -79,13 +80,25 @@ internal sealed class FlashDecodeF16
     private void SpreadQueries(ReadOnlySpan<float> queries)
     {
         Array.Clear(_queryLanes);
+        Array.Clear(_queryPairs);
         for (int j = 0; j < _group; j++)
             for (int d = 0; d < _headDim; d++)
-                _queryLanes[(j / HeadLanes * _headDim + d) * HeadLanes + j % HeadLanes] = queries[j * _headDim + d];
+            {
+                int at = j / HeadLanes * _headDim + d, lane = j % HeadLanes;
+                float value = queries[j * _headDim + d];
+                _queryLanes[at * HeadLanes + lane] = value;
+                _queryPairs[2 * (at * HeadLanes + lane)] = _queryPairs[2 * (at * HeadLanes + lane) + 1] = value;
+            }
+    }
+
+    private void Scores(int m, float scale)
+    {
+        if (Vector512.IsHardwareAccelerated && KernelIsaSelection.Current == KernelIsa.Avx512) ScorePairs(m, scale);
+        else ScoreRows(m, scale);
     }
 
     [MethodImpl(KernelLoop.Options)]
-    private void Scores(int m, float scale)
+    private void ScoreRows(int m, float scale)
     {
         var vscale = Vector256.Create(scale);
         ref float k0 = ref MemoryMarshal.GetArrayDataReference(_k);
@@ -97,6 +110,83 @@ internal sealed class FlashDecodeF16
                 (dots * vscale).StoreUnsafe(ref _scores[s * _groupLanes + c * HeadLanes]);
             }
     }
+
+    // Two positions to a 512-bit vector: lane 2j holds head j at position s, lane 2j + 1 head j at s + 1 (each
+    // key value pair broadcast as one 64-bit lane, each query value twice), so a block takes half the multiply-adds
+    // of ScoreRows. Same lanes, same operations; an odd last position m − 1 pairs with the stale row m (m &lt; Block
+    // then), whose scores land in row m of the block's buffer and are never read.
+    [MethodImpl(KernelLoop.Options)]
+    private void ScorePairs(int m, float scale)
+    {
+        var vscale = Vector512.Create(scale);
+        var apart = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);   // position s's lanes, then s + 1's
+        PairKeys(m);
+        ref float k0 = ref MemoryMarshal.GetArrayDataReference(_keyPairs);
+        ref float q0 = ref MemoryMarshal.GetArrayDataReference(_queryPairs);
+        for (int c = 0; c < _groupLanes / HeadLanes; c++)
+            for (int s = 0; s < m; s += 2)
+            {
+                var dots = DotPairs(ref Unsafe.Add(ref k0, s * _headDim), ref Unsafe.Add(ref q0, c * _headDim * 2 * HeadLanes), _headDim);
+                var scores = Avx512F.PermuteVar16x32(dots * vscale, apart);
+                scores.GetLower().StoreUnsafe(ref _scores[s * _groupLanes + c * HeadLanes]);
+                scores.GetUpper().StoreUnsafe(ref _scores[(s + 1) * _groupLanes + c * HeadLanes]);
+            }
+    }
+
+    // _keyPairs ← the block's key rows two by two, interleaved value by value.
+    private void PairKeys(int m)
+    {
+        var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        ref float k = ref MemoryMarshal.GetArrayDataReference(_k);
+        ref float pairs = ref MemoryMarshal.GetArrayDataReference(_keyPairs);
+        for (int s = 0; s < m; s += 2)
+            for (int d = 0; d < _headDim; d += 16)
+            {
+                var a = Vector512.LoadUnsafe(ref k, (nuint)(s * _headDim + d));
+                var b = Vector512.LoadUnsafe(ref k, (nuint)((s + 1) * _headDim + d));
+                Avx512F.PermuteVar16x32x2(a, low, b).StoreUnsafe(ref pairs, (nuint)(s * _headDim + 2 * d));
+                Avx512F.PermuteVar16x32x2(a, high, b).StoreUnsafe(ref pairs, (nuint)(s * _headDim + 2 * d + 16));
+            }
+    }
+
+    // DotLanes with 16 lanes: keys k [headDim][2] (two positions), queries q [headDim][16].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> DotPairs(ref float k, ref float q, int headDim)
+    {
+        var u0 = PairTree(ref k, ref q, headDim, 8) + PairTree(ref k, ref q, headDim, 0);
+        var u1 = PairTree(ref k, ref q, headDim, 9) + PairTree(ref k, ref q, headDim, 1);
+        var u2 = PairTree(ref k, ref q, headDim, 10) + PairTree(ref k, ref q, headDim, 2);
+        var u3 = PairTree(ref k, ref q, headDim, 11) + PairTree(ref k, ref q, headDim, 3);
+        var u4 = PairTree(ref k, ref q, headDim, 12) + PairTree(ref k, ref q, headDim, 4);
+        var u5 = PairTree(ref k, ref q, headDim, 13) + PairTree(ref k, ref q, headDim, 5);
+        var u6 = PairTree(ref k, ref q, headDim, 14) + PairTree(ref k, ref q, headDim, 6);
+        var u7 = PairTree(ref k, ref q, headDim, 15) + PairTree(ref k, ref q, headDim, 7);
+        var (v0, v1, v2, v3) = (u4 + u0, u5 + u1, u6 + u2, u7 + u3);
+        return (v3 + v1) + (v2 + v0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairTree(ref float k, ref float q, int headDim, int l)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        // The 64-value steps by moving the references: with l a constant, every load has a constant offset.
+        for (int at = 0; at < headDim; at += DotStep)
+        {
+            ref float ks = ref Unsafe.Add(ref k, 2 * at);
+            ref float qs = ref Unsafe.Add(ref q, 2 * HeadLanes * at);
+            a0 = PairProduct(ref ks, ref qs, l, a0);
+            a1 = PairProduct(ref ks, ref qs, l + 16, a1);
+            a2 = PairProduct(ref ks, ref qs, l + 32, a2);
+            a3 = PairProduct(ref ks, ref qs, l + 48, a3);
+        }
+        return (a0 + a2) + (a1 + a3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> PairProduct(ref float k, ref float q, int d, Vector512<float> acc) =>
+        Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.As<float, double>(ref Unsafe.Add(ref k, 2 * d))).AsSingle(),
+            Vector512.LoadUnsafe(ref q, (nuint)(d * 2 * HeadLanes)), acc);
 
     // Lane j ← HalfDot.LikeGgml(k, query of head j): per 64 values, ggml's four 16-lane accumulators a0..a3 hold the
     // products of values 16i + l; then (a0 + a2) + (a1 + a3) per lane l, then lanes l + 8, l + 4, l + 2, l + 1. Here
@@ -122,12 +212,14 @@ internal sealed class FlashDecodeF16
     private static Vector256<float> Tree(ref float k, ref float q, int headDim, int l)
     {
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int at = l; at < headDim; at += DotStep)
+        for (int at = 0; at < headDim; at += DotStep)
         {
-            a0 = Product(ref k, ref q, at, a0);
-            a1 = Product(ref k, ref q, at + 16, a1);
-            a2 = Product(ref k, ref q, at + 32, a2);
-            a3 = Product(ref k, ref q, at + 48, a3);
+            ref float ks = ref Unsafe.Add(ref k, at);
+            ref float qs = ref Unsafe.Add(ref q, HeadLanes * at);
+            a0 = Product(ref ks, ref qs, l, a0);
+            a1 = Product(ref ks, ref qs, l + 16, a1);
+            a2 = Product(ref ks, ref qs, l + 32, a2);
+            a3 = Product(ref ks, ref qs, l + 48, a3);
         }
         return (a0 + a2) + (a1 + a3);
     }
