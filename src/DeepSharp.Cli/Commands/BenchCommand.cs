@@ -8,10 +8,11 @@ using DeepSharp.Models;
 namespace DeepSharp.Cli.Commands;
 
 /// <summary>
-/// <c>deepsharp bench --model FILE [--threads N] [-p 512] [-n 128] [--reps 3] [--json]</c>, in the manner of
-/// llama-bench: pp = one Prefill of p random token ids into an empty cache, tg = n one-token Decodes from an empty
-/// cache; each measured <c>reps</c> times after one warm-up, reported as the median with min–max and standard
-/// deviation in tokens/s, plus peak resident memory.
+/// <c>deepsharp bench --model FILE [--threads N] [-p 512] [-n 128] [-d 0] [--reps 3] [--json]</c>, in the manner of
+/// llama-bench: pp = one Prefill of p random token ids, tg = n one-token Decodes, each into a cache holding d
+/// positions (llama-bench's depth: d random ids evaluated untimed after each reset; 0 = an empty cache); each
+/// measured <c>reps</c> times after one warm-up, reported as the median with min–max and standard deviation in
+/// tokens/s, plus peak resident memory.
 /// </summary>
 internal static class BenchCommand
 {
@@ -21,14 +22,15 @@ internal static class BenchCommand
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var a = CliArgs.Parse("bench", args, ["model", "threads", "p", "n", "reps", "batch", "kv-type"], ["json"]);
+        var a = CliArgs.Parse("bench", args, ["model", "threads", "p", "n", "d", "reps", "batch", "kv-type"], ["json"]);
         string path = a.RequireExistingFile("model");
         int threads = a.GetInt("threads", Environment.ProcessorCount, 1, 1024);
         int nPrompt = a.GetInt("p", 512, 0, 1 << 20);
         int nGen = a.GetInt("n", 128, 0, 1 << 20);
+        int depth = a.GetInt("d", 0, 0, 1 << 20);
         int reps = a.GetInt("reps", 3, 1, 1000);
         if (nPrompt == 0 && nGen == 0) throw new CliException("bench: -p and -n are both 0; nothing to measure");
-        var load = ModelArgs.Load(a) with { ContextSize = Math.Max(nPrompt, nGen) };
+        var load = ModelArgs.Load(a) with { ContextSize = depth + Math.Max(nPrompt, nGen) };
         if (a.Has("batch")) load = load with { BatchSize = a.GetInt("batch", 512, 1, 1 << 20) };
 
         using var model = Model.Load(path, load);
@@ -37,12 +39,19 @@ internal static class BenchCommand
         var rng = new Random(IdSeed);
         int[] prompt = RandomIds(rng, nPrompt, model.VocabSize);
         int[] generated = RandomIds(rng, nGen, model.VocabSize);
+        int[] context = RandomIds(rng, depth, model.VocabSize);   // drawn last: the other ids stay those of depth 0
+        var names = new TestNames(depth);
+        void AtDepth()
+        {
+            session.Reset();
+            if (depth > 0) session.Prefill(context);
+        }
 
-        var pp = nPrompt > 0 ? Measure(reps, () => Prefill(session, prompt), nPrompt, "pp", stderr) : null;
-        var tg = nGen > 0 ? Measure(reps, () => DecodeEach(session, generated, generated.Length), nGen, "tg", stderr,
+        var pp = nPrompt > 0 ? Measure(reps, AtDepth, () => session.Prefill(prompt), nPrompt, names.Of("pp", nPrompt), stderr) : null;
+        var tg = nGen > 0 ? Measure(reps, AtDepth, () => DecodeEach(session, generated, generated.Length), nGen, names.Of("tg", nGen), stderr,
             warmup: () => DecodeEach(session, generated, Math.Min(TgWarmupTokens, nGen))) : null;
 
-        var report = new BenchReport(path, model, threads, nPrompt, nGen, reps, pp, tg, rssAfterLoad,
+        var report = new BenchReport(path, model, threads, nPrompt, nGen, depth, reps, pp, tg, rssAfterLoad,
             session.KvCacheBytes, ProcessMemory.PeakRssBytes());
         stdout.Write(a.Has("json") ? report.ToJson() : report.ToTable());
         return 0;
@@ -55,32 +64,37 @@ internal static class BenchCommand
         return ids;
     }
 
-    private static void Prefill(Session session, int[] ids)
-    {
-        session.Reset();
-        session.Prefill(ids);
-    }
-
     private static void DecodeEach(Session session, int[] ids, int count)
     {
-        session.Reset();
         for (int i = 0; i < count; i++) session.Decode(ids[i]);
     }
 
-    /// <summary>One warm-up, then <paramref name="reps"/> timed runs of <paramref name="run"/>, each <paramref name="tokens"/> tokens.</summary>
-    private static Speed Measure(int reps, Action run, int tokens, string label, TextWriter progress, Action? warmup = null)
+    /// <summary>
+    /// One warm-up, then <paramref name="reps"/> timed runs of <paramref name="run"/>, each <paramref name="tokens"/>
+    /// tokens; <paramref name="setUp"/> (reset, depth) before each, untimed.
+    /// </summary>
+    private static Speed Measure(int reps, Action setUp, Action run, int tokens, string label, TextWriter progress, Action? warmup = null)
     {
+        setUp();
         (warmup ?? run)();
         var rates = new double[reps];
         for (int r = 0; r < reps; r++)
         {
+            setUp();
             long start = Stopwatch.GetTimestamp();
             run();
             rates[r] = tokens / Stopwatch.GetElapsedTime(start).TotalSeconds;
-            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench: {label}{tokens} rep {r + 1}/{reps}: {rates[r]:0.00} tokens/s"));
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench: {label} rep {r + 1}/{reps}: {rates[r]:0.00} tokens/s"));
         }
         return Speed.Of(rates);
     }
+}
+
+/// <summary>llama-bench's test names: <c>pp512</c>, <c>tg128</c>, or with a depth <c>pp512 @ d2048</c>.</summary>
+internal readonly record struct TestNames(int Depth)
+{
+    public string Of(string test, int tokens) =>
+        Depth == 0 ? $"{test}{tokens}" : string.Create(CultureInfo.InvariantCulture, $"{test}{tokens} @ d{Depth}");
 }
 
 /// <summary>Median, min, max and standard deviation of repeated tokens/s measurements.</summary>
@@ -98,7 +112,7 @@ internal sealed record Speed(double Median, double Min, double Max, double StdDe
 }
 
 /// <summary>What <c>deepsharp bench</c> prints: a llama-bench-like table or one JSON object.</summary>
-internal sealed class BenchReport(string path, Model model, int threads, int nPrompt, int nGen, int reps,
+internal sealed class BenchReport(string path, Model model, int threads, int nPrompt, int nGen, int depth, int reps,
     Speed? pp, Speed? tg, long rssAfterLoad, long kvBytes, long peakRss)
 {
     private readonly long _fileBytes = new FileInfo(path).Length;
@@ -121,6 +135,7 @@ internal sealed class BenchReport(string path, Model model, int threads, int nPr
             w.WriteString("kv_type", model.Options.KvType.ToString().ToLowerInvariant());
             w.WriteNumber("n_prompt", nPrompt);
             w.WriteNumber("n_gen", nGen);
+            w.WriteNumber("n_depth", depth);
             w.WriteNumber("reps", reps);
             WriteSpeed(w, "pp", pp);
             WriteSpeed(w, "tg", tg);
@@ -155,8 +170,9 @@ internal sealed class BenchReport(string path, Model model, int threads, int nPr
             $"| {model.Spec.Arch} {_type} | {Mib(_fileBytes)} MiB | {_params / 1e6:0.0} M | {threads,2} ");
         sb.Append("| model | size | params | threads | test | t/s (median) | min – max | stddev |\n");
         sb.Append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        if (pp is not null) Row(sb, head, $"pp{nPrompt}", pp);
-        if (tg is not null) Row(sb, head, $"tg{nGen}", tg);
+        var names = new TestNames(depth);
+        if (pp is not null) Row(sb, head, names.Of("pp", nPrompt), pp);
+        if (tg is not null) Row(sb, head, names.Of("tg", nGen), tg);
         sb.Append(string.Create(CultureInfo.InvariantCulture,
             $"memory: rss after load {Mib(rssAfterLoad)} MiB, peak rss {Mib(peakRss)} MiB, file {Mib(_fileBytes)} MiB, kv cache {Mib(kvBytes)} MiB\n"));
         return sb.ToString();
