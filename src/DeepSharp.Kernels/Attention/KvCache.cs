@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using DeepSharp.Kernels.Float;
 
 namespace DeepSharp.Kernels.Attention;
@@ -61,6 +63,16 @@ public sealed class KvCache : IKeyValueRows
     /// <summary>As <see cref="ReadKRows"/> for V.</summary>
     public void ReadVRows(int layer, int pos0, int count, int offset, Span<float> dst) => _v[layer].ReadRows(pos0, count, offset, dst);
 
+    /// <summary>
+    /// Asks for K and V[layer][pos0 .. pos0 + count)[offset .. offset + len] to be brought into cache ahead of their
+    /// reads: a hint (F16 rows only; elsewhere nothing), never a fault.
+    /// </summary>
+    public void PrefetchRows(int layer, int pos0, int count, int kOffset, int kLen, int vOffset, int vLen)
+    {
+        _k[layer].Prefetch(pos0, count, kOffset, kLen);
+        _v[layer].Prefetch(pos0, count, vOffset, vLen);
+    }
+
     /// <summary>q [len] · K[layer][pos][offset .. offset+len].</summary>
     public float DotK(int layer, int pos, int offset, ReadOnlySpan<float> q) => _k[layer].Dot(pos, offset, q);
 
@@ -90,6 +102,8 @@ public sealed class KvCache : IKeyValueRows
         public abstract float Dot(int pos, int offset, ReadOnlySpan<float> q);
         public abstract void Axpy(int pos, int offset, float w, Span<float> acc);
         public abstract void Read(int pos, int offset, Span<float> dst);
+
+        public virtual void Prefetch(int pos0, int count, int offset, int len) { }
 
         public virtual void ReadRows(int pos0, int count, int offset, Span<float> dst)
         {
@@ -145,6 +159,19 @@ public sealed class KvCache : IKeyValueRows
         {
             int len = dst.Length / count;
             for (int r = 0; r < count; r++) HalfVector.Widen(_data.AsSpan((pos0 + r) * width + offset, len), dst.Slice(r * len, len));
+        }
+
+        public override unsafe void Prefetch(int pos0, int count, int offset, int len)
+        {
+            if (!Sse.IsSupported) return;
+            count = Math.Min(count, rows - pos0);
+            // Should the GC move the array meanwhile, the hint goes to a stale address: harmless for a prefetch.
+            ref Half first = ref MemoryMarshal.GetArrayDataReference(_data);
+            for (int r = 0; r < count; r++)
+            {
+                byte* row = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref first, (nint)(pos0 + r) * width + offset));
+                for (int b = 0; b < 2 * len; b += 64) Sse.Prefetch0(row + b);
+            }
         }
     }
 
