@@ -26,7 +26,7 @@ internal static class Program
           serve --model FILE [--host 127.0.0.1] [--port 8080] [--parallel N] [--queue N] [--api-key KEY | --api-key-file F]
                 [--reasoning-format deepseek|none|deepseek-legacy] [--alias NAME] [--rate-limit N]
                                                  OpenAI/DeepSeek/Ollama-compatible HTTP server and web chat page
-          bench --model FILE [--threads N] [-p 512] [-n 128] [--reps 3] [--batch N] [--json]
+          bench --model FILE [--threads N] [-p 512] [-n 128] [-d 0] [--reps 3] [--batch N] [--json]
                                                  llama-bench-style prompt (pp) and generation (tg) tokens/s, peak memory
           synth --arch qwen2|llama|deepseek2 --preset NAME --type TYPE --out FILE [--seed S] [--vocab tokenizer.json]
                                                  a random-weight GGUF in a real model's shape
