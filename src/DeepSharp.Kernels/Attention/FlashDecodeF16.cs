@@ -317,6 +317,10 @@ internal sealed class FlashDecodeF16
         }
     }
 
+    // ZeroScale: a scale of 0 (the first position of every call, the maximum moving up from −∞; or an exp that
+    // underflowed) leaves ±0, or NaN where the accumulator was infinite or NaN, and rounding to f16 changes none of
+    // those (a NaN here was rounded before, so its payload is already cut): multiplied, not rounded or range-checked.
+    // Checked, the zeros failed the normal-range test and sent every call's first block to AnyRange.
     // 64 accumulator lanes in four registers over m positions (value rows vStride apart, weights and scales wStride), rounded with the normal-range
     // step only; false, having stored nothing, where any value fell outside that range (see AnyRange). No call inside
     // the loop: one made the JIT keep the accumulators on the stack. Never inlined (KernelLoop.Options): inlined into
@@ -329,7 +333,9 @@ internal sealed class FlashDecodeF16
         for (int s = 0; s < m; s++)
         {
             float ms = Unsafe.Add(ref rescale, s * wStride);
-            if (ms != 1f)
+            if (ms == 0f)
+                (a0, a1, a2, a3) = (a0 * 0f, a1 * 0f, a2 * 0f, a3 * 0f);   // see ZeroScale
+            else if (ms != 1f)
             {
                 var vms = Vector512.Create(ms);
                 a0 = HalfVector.RoundNormal(a0 * vms, ref worst);
@@ -361,7 +367,9 @@ internal sealed class FlashDecodeF16
         for (int s = 0; s < m; s++)
         {
             float ms = Unsafe.Add(ref rescale, s * wStride);
-            if (ms != 1f)
+            if (ms == 0f)
+                (a0, a1, a2, a3) = (a0 * 0f, a1 * 0f, a2 * 0f, a3 * 0f);   // see ZeroScale
+            else if (ms != 1f)
             {
                 var vms = Vector256.Create(ms);
                 a0 = HalfVector.RoundNormal(a0 * vms, ref worst);
