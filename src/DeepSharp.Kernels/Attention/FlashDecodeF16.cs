@@ -10,15 +10,17 @@ namespace DeepSharp.Kernels.Attention;
 /// llama.cpp's one-row f16 flash attention (<see cref="CausalAttention"/>'s decode path) for one query row and one KV
 /// group, taken 16 cached positions at a time in three phases, each value keeping its exact operations and order:
 /// <list type="number">
-/// <item>the scores of the block for up to 8 heads at once, one head per lane: every lane runs
-/// <see cref="HalfDot.LikeGgml(ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s 64 products and its addition tree, with the
-/// key's value broadcast and the heads' query values side by side (a head's dot alone was a 64-lane tree reduced to one
-/// lane: a quarter of the time at 2048 positions);</item>
-/// <item>each head's online-softmax steps over the block, in position order (scalar <c>expf</c>, as ggml);</item>
+/// <item>the scores of the block for up to 8 heads at once, one head per lane (with AVX-512 two positions to a
+/// 512-bit vector): every lane runs <see cref="HalfDot.LikeGgml(ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s 64
+/// products and its addition tree, with the key's value broadcast and the heads' query values side by side (a head's
+/// dot alone was a 64-lane tree reduced to one lane: a quarter of the time at 2048 positions);</item>
+/// <item>each head's online-softmax steps over the block, in position order, 8 heads to a vector (scalar <c>expf</c>
+/// calls, as ggml's, in a loop of their own);</item>
 /// <item>each head's f16-rounded output accumulator over the block with its 64 lanes in registers: the rescaling
 /// (where the maximum moved) and the rounded multiply-add per position, instead of a load and a store of the
 /// accumulator per position, whose store-to-load chain the old loop waited on.</item>
 /// </list>
+/// The block's key and value rows are read (widened) in one call each while the next block's are prefetched.
 /// Needs head sizes that are multiples of 64 and 256-bit vectors; <see cref="CausalAttention"/> keeps its per-position
 /// loop for the rest. Bit-identical to it (the attention tests hold both to the per-head reference).
 /// </summary>
