@@ -56,7 +56,7 @@ public sealed class KvCache : IKeyValueRows
 
     /// <summary>
     /// dst [count, len] ← K[layer][pos0 .. pos0 + count)[offset .. offset + len] as floats, len = dst.Length / count:
-    /// a block of positions in one call (one call per row was a fifth of the f16 decode attention).
+    /// a block of positions in one call instead of one (virtual) call per row, for the f16 decode attention's blocks.
     /// </summary>
     public void ReadKRows(int layer, int pos0, int count, int offset, Span<float> dst) => _k[layer].ReadRows(pos0, count, offset, dst);
 

@@ -6,10 +6,10 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepSharp.Kernels.Float;
 
 /// <summary>
-/// f16 ↔ f32 on 8 lanes with integer operations (.NET exposes no F16C conversion): exact for every f16 value, and
-/// rounding to f16 as the framework's <c>(float)(Half)x</c> does (nearest, ties to even, f16 subnormals, overflow
-/// to infinity, NaN kept quiet). The tests hold both to the scalar framework conversions over every f16 value and
-/// over random, boundary and special floats.
+/// f16 ↔ f32 on 8 lanes, or 16 with AVX-512, with integer operations (.NET exposes no F16C conversion): exact for
+/// every f16 value, and rounding to f16 as the framework's <c>(float)(Half)x</c> does (nearest, ties to even, f16
+/// subnormals, overflow to infinity, NaN kept quiet). The tests hold both to the scalar framework conversions over
+/// every f16 value and over random, boundary and special floats.
 /// </summary>
 public static class HalfVector
 {
