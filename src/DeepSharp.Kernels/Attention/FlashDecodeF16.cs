@@ -31,6 +31,7 @@ internal sealed class FlashDecodeF16
 
     private const int HeadLanes = 8, DotStep = 64, GuardFloats = 32;   // a guard: two cache lines
     private readonly int _group, _groupLanes, _headDim, _headDimV;
+    private readonly bool _wide = Vector512.IsHardwareAccelerated && KernelIsaSelection.Current == KernelIsa.Avx512;   // 512-bit paths
     private readonly float[] _k, _v;         // [Block, headDim], [Block, headDimV]: the block's rows widened
     private readonly float[] _queryLanes;    // [groupLanes / 8][headDim][8]: query value d of head 8c + j at (c, d, j)
     private readonly float[] _queryPairs;    // [groupLanes / 8][headDim][16]: the same, each value twice (lanes 2j, 2j + 1)
@@ -110,7 +111,7 @@ internal sealed class FlashDecodeF16
 
     private void Scores(int m, float scale)
     {
-        if (Vector512.IsHardwareAccelerated && KernelIsaSelection.Current == KernelIsa.Avx512) ScorePairs(m, scale);
+        if (_wide) ScorePairs(m, scale);
         else ScoreRows(m, scale);
     }
 
@@ -294,7 +295,7 @@ internal sealed class FlashDecodeF16
         ref float r = ref _rescale[j];
         ref float v = ref MemoryMarshal.GetArrayDataReference(_v);
         ref float acc = ref MemoryMarshal.GetReference(o);
-        if (Vector512.IsHardwareAccelerated && KernelIsaSelection.Current == KernelIsa.Avx512)
+        if (_wide)
         {
             for (int i = 0; i < _headDimV; i += 64)
                 if (!Lanes64(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, _groupLanes, m)) AnyRange(o.Slice(i, 64), i, j, m);
