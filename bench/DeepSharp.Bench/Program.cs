@@ -100,6 +100,6 @@ static SideBySideResult SameProcess(BenchOptions o)
     long peak = ProcessMemory.PeakRssBytes() ?? rss;
     using var llama = new LlamaCppEngine(o.ModelPath, o.Threads, nCtx, o.NPrompt);
     SideBySide.WarmUp(llama, inputs);
-    var results = SideBySide.Run([deepSharp, llama], inputs, o.Reps, o, Console.Error);
+    var results = SideBySide.Run([deepSharp, llama], inputs, o, Console.Error);
     return new SideBySideResult(results[0], results[1], rss, peak, deepSharp.KvCacheBytes);
 }

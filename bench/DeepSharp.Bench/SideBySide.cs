@@ -38,9 +38,10 @@ internal static class SideBySide
         TimeDecode(engine, inputs.Context, inputs.Generated, Math.Min(TgWarmupTokens, inputs.Generated.Length));
     }
 
-    /// <summary><paramref name="reps"/> rounds of pp for every engine in turn, then tg for every engine in turn (engines already warm).</summary>
-    public static IReadOnlyList<EngineResult> Run(IReadOnlyList<IBenchEngine> engines, BenchInputs inputs, int reps, BenchOptions o, TextWriter log)
+    /// <summary><c>o.Reps</c> rounds of pp for every engine in turn, then tg for every engine in turn (engines already warm).</summary>
+    public static IReadOnlyList<EngineResult> Run(IReadOnlyList<IBenchEngine> engines, BenchInputs inputs, BenchOptions o, TextWriter log)
     {
+        int reps = o.Reps;
         var (context, prompt, generated) = (inputs.Context, inputs.Prompt, inputs.Generated);
         var pp = engines.Select(_ => new List<double>()).ToArray();
         var tg = engines.Select(_ => new List<double>()).ToArray();
