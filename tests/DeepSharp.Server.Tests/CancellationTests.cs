@@ -19,8 +19,18 @@ public sealed class CancellationTests
             request.Content = new StringContent("""{"messages":[{"role":"user","content":"go"}],"stream":true,"max_tokens":100000}""", Encoding.UTF8, "application/json");
             using var response = await t.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             await using var stream = await response.Content.ReadAsStreamAsync();
+            // The role chunk is written before the scheduler admits the job into a slot, so reading the first bytes
+            // raced the admission on a loaded machine (BusySlots 0): wait for a generated token — the script's "tok ",
+            // as reasoning or content — which only a job holding its slot produces.
+            var seen = new StringBuilder();
             var buffer = new byte[256];
-            Assert.True(await stream.ReadAsync(buffer) > 0); // generation is running
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!seen.ToString().Contains("\":\"tok", StringComparison.Ordinal))   // reasoning_content or content
+            {
+                int n = await stream.ReadAsync(buffer, deadline.Token);
+                Assert.True(n > 0, $"the stream ended before a token: {seen}");
+                seen.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            }
             Assert.Equal(1, t.Server.Scheduler.BusySlots);
         } // disposing the response aborts the connection
         await t.WaitIdleAsync();
