@@ -111,6 +111,35 @@ public sealed class HalfVectorTests
         Assert.True(allNormal > 1000, $"only {allNormal} vectors took the fast path");
     }
 
+    // RoundNormal's rounding is Veltkamp's split (three float operations), not the integer steps the general path
+    // takes: so every float in the normal f16 range, both signs, on both widths, against the framework conversion.
+    [Fact]
+    public void Branch_free_normal_rounding_equals_the_framework_conversion_over_the_whole_normal_range()
+    {
+        const uint first = 0x3880_0000, last = 0x477f_e000;   // 2^-14 and 65504
+        Parallel.For(0, 64, part =>
+        {
+            Span<float> lanes = stackalloc float[16];
+            uint span = (last - first + 1 + 63) / 64, from = first + (uint)part * span, to = Math.Min(last + 1, from + span);
+            for (uint b = from; b < to; b += 16)
+            {
+                for (int k = 0; k < 16; k++)
+                    lanes[k] = BitConverter.UInt32BitsToSingle(Math.Min(b + (uint)k, last) | (k % 2 == 0 ? 0u : 0x8000_0000u));
+                var w8 = System.Runtime.Intrinsics.Vector256<uint>.Zero;
+                var w16 = System.Runtime.Intrinsics.Vector512<uint>.Zero;
+                var narrow = HalfVector.RoundNormal(System.Runtime.Intrinsics.Vector256.Create((ReadOnlySpan<float>)lanes), ref w8);
+                var wide = HalfVector.RoundNormal(System.Runtime.Intrinsics.Vector512.Create((ReadOnlySpan<float>)lanes), ref w16);
+                for (int k = 0; k < 16; k++)
+                {
+                    int want = Bits((float)(Half)lanes[k]);
+                    if ((k < 8 && Bits(narrow[k]) != want) || Bits(wide[k]) != want)
+                        Assert.Fail($"0x{Bits(lanes[k]):x8}: want 0x{want:x8}, got 0x{Bits(k < 8 ? narrow[k] : wide[k]):x8} / 0x{Bits(wide[k]):x8}");
+                }
+                Assert.True(HalfVector.AllNormal(w8) && HalfVector.AllNormal(w16));
+            }
+        });
+    }
+
     private static bool InNormalRange(float v) => Math.Abs(v) is >= 6.103515625e-05f and <= 65504f;
 
     private static int CheckLanes(ReadOnlySpan<float> values, bool saidNormal, Func<int, float> lane)

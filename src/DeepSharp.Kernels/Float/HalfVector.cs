@@ -15,6 +15,7 @@ public static class HalfVector
 {
     private const uint SignMask = 0x8000_0000;
     private const uint MinNormalBits = 0x3880_0000, MaxNormalBits = 0x477f_e000;   // 2^-14 and 65504 as float bits
+    private const float SplitFactor = 8193f;   // 2^13 + 1: splits off the 13 mantissa bits a float has beyond an f16's
 
     // Whether the attention updates take 16 lanes at a time (the AVX-512 path selected).
     private static bool Wide => Vector512.IsHardwareAccelerated && Kernels.KernelIsaSelection.Current == Kernels.KernelIsa.Avx512;
@@ -71,7 +72,7 @@ public static class HalfVector
         var a = bits & Vector256.Create(~SignMask);
         // Every lane between the smallest normal f16 (2^-14) and the largest (65504): nothing else to decide.
         if (Vector256.LessThanOrEqualAll(a - Vector256.Create(MinNormalBits), Vector256.Create(MaxNormalBits - MinNormalBits)))
-            return (DropLowBits(a) | (bits & Vector256.Create(SignMask))).AsSingle();
+            return NearestNormal(x);
         return RoundAnyRange(x);
     }
 
@@ -79,10 +80,6 @@ public static class HalfVector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<uint> DropLowBits(Vector256<uint> a) =>
         (a + Vector256.Create(0xfffu) + ((a >> 13) & Vector256<uint>.One)) & Vector256.Create(~0x1fffu);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> DropLowBits(Vector512<uint> a) =>
-        (a + Vector512.Create(0xfffu) + ((a >> 13) & Vector512<uint>.One)) & Vector512.Create(~0x1fffu);
 
     /// <summary>
     /// x rounded to f16 as <see cref="Round(Vector256{float})"/> rounds lanes in the normal f16 range, and
@@ -96,7 +93,7 @@ public static class HalfVector
         var bits = x.AsUInt32();
         var a = bits & Vector256.Create(~SignMask);
         worst = Vector256.Max(worst, a - Vector256.Create(MinNormalBits));
-        return (DropLowBits(a) | (bits & Vector256.Create(SignMask))).AsSingle();
+        return NearestNormal(x);
     }
 
     /// <summary>As <see cref="RoundNormal(Vector256{float}, ref Vector256{uint})"/> on 16 lanes.</summary>
@@ -106,7 +103,25 @@ public static class HalfVector
         var bits = x.AsUInt32();
         var a = bits & Vector512.Create(~SignMask);
         worst = Vector512.Max(worst, a - Vector512.Create(MinNormalBits));
-        return (DropLowBits(a) | (bits & Vector512.Create(SignMask))).AsSingle();
+        return NearestNormal(x);
+    }
+
+    // Veltkamp's split with 2^13 + 1: c − (c − x) keeps x's top 11 significant bits, rounded to nearest. For every float
+    // whose magnitude is in the normal f16 range these are exactly DropLowBits' bits, ties to even included (checked
+    // over all of them, both signs; the tests do it too) — in three float operations, the sign carried along, instead
+    // of seven integer ones. Each operation must round on its own: the JIT does not contract them into a fused one.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> NearestNormal(Vector256<float> x)
+    {
+        var c = x * Vector256.Create(SplitFactor);
+        return c - (c - x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> NearestNormal(Vector512<float> x)
+    {
+        var c = x * Vector512.Create(SplitFactor);
+        return c - (c - x);
     }
 
     /// <summary>Whether every lane that <paramref name="worst"/> saw was in the normal f16 range (see RoundNormal).</summary>
@@ -152,7 +167,7 @@ public static class HalfVector
     {
         var a = x.AsUInt32() & Vector512.Create(~SignMask);
         if (Vector512.LessThanOrEqualAll(a - Vector512.Create(MinNormalBits), Vector512.Create(MaxNormalBits - MinNormalBits)))
-            return (DropLowBits(a) | (x.AsUInt32() & Vector512.Create(SignMask))).AsSingle();
+            return NearestNormal(x);
         return RoundAnyRange(x);
     }
 
