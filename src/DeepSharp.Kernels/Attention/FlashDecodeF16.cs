@@ -16,9 +16,10 @@ namespace DeepSharp.Kernels.Attention;
 /// dot alone was a 64-lane tree reduced to one lane: a quarter of the time at 2048 positions);</item>
 /// <item>each head's online-softmax steps over the block, in position order, 8 heads to a vector (scalar <c>expf</c>
 /// calls, as ggml's, in a loop of their own);</item>
-/// <item>each head's f16-rounded output accumulator over the block with its 64 lanes in registers: the rescaling
-/// (where the maximum moved) and the rounded multiply-add per position, instead of a load and a store of the
-/// accumulator per position, whose store-to-load chain the old loop waited on.</item>
+/// <item>each head's f16-rounded output accumulator over the block in registers, 64 lanes at a time in eight vectors
+/// (two heads' or a head's two halves on 512-bit vectors): the rescaling (where the maximum moved) and the rounded
+/// multiply-add per position, instead of a load and a store of the accumulator per position, whose store-to-load
+/// chain the old loop waited on.</item>
 /// </list>
 /// The block's key and value rows are read (widened) in one call each while the next block's are prefetched.
 /// Needs head sizes that are multiples of 64 and 256-bit vectors; <see cref="CausalAttention"/> keeps its per-position
@@ -29,37 +30,34 @@ internal sealed class FlashDecodeF16
     /// <summary>Positions per block.</summary>
     public const int Block = 16;
 
-    private const int HeadLanes = 8, DotStep = 64, GuardFloats = 32;   // a guard: two cache lines
+    private const int HeadLanes = 8, DotStep = 64;
     private readonly int _group, _groupLanes, _headDim, _headDimV;
     private readonly bool _wide = Vector512.IsHardwareAccelerated && KernelIsaSelection.Current == KernelIsa.Avx512;   // 512-bit paths
-    private readonly float[] _k, _v;         // [Block, headDim], [Block, headDimV]: the block's rows widened
-    private readonly float[] _queryLanes;    // [groupLanes / 8][headDim][8]: query value d of head 8c + j at (c, d, j)
-    private readonly float[] _queryPairs;    // [groupLanes / 8][headDim][16]: the same, each value twice (lanes 2j, 2j + 1)
-    private readonly float[] _keyPairs;      // [Block / 2][headDim][2]: positions 2p and 2p + 1's key value d side by side
-    private readonly float[] _scores;        // [Block][groupLanes]
-    private readonly float[] _weights, _rescale;   // [Block][groupLanes]: each position's value weight, and the
+    private readonly LineAligned<float> _k, _v;         // [Block, headDim], [Block, headDimV]: the block's rows widened
+    private readonly LineAligned<float> _queryLanes;    // [groupLanes / 8][headDim][8]: query value d of head 8c + j at (c, d, j)
+    private readonly LineAligned<float> _queryPairs;    // [groupLanes / 8][headDim][16]: the same, each value twice (lanes 2j, 2j + 1)
+    private readonly LineAligned<float> _keyPairs;      // [Block / 2][headDim][2]: positions 2p and 2p + 1's key value d side by side
+    private readonly LineAligned<float> _scores;        // [Block][groupLanes]
+    private readonly LineAligned<float> _weights, _rescale;   // [Block][groupLanes]: each position's value weight, and the
                                                     // accumulator's scale before it (1 where the maximum did not move)
-    private readonly float[] _args;          // [Block][groupLanes]: each exponential's argument, then its value
-    private readonly float[] _max, _sum;     // [groupLanes]: each head's running maximum and sum
-    private readonly float[] _acc;           // [group, headDimV]: the accumulators between blocks (this thread's own lines)
-    // Each thread's buffers are written every block; allocated one after another, the last array of one thread and
-    // the first of the next shared a cache line (at 2 threads each thread's attention ran ~20% slower, kbench attd).
-    // These two keep other objects off the lines of this instance's buffers.
-    private readonly float[] _guardBefore, _guardAfter;
+    private readonly LineAligned<float> _args;          // [Block][groupLanes]: each exponential's argument, then its value
+    private readonly LineAligned<float> _max, _sum;     // [groupLanes]: each head's running maximum and sum
+    private readonly LineAligned<float> _acc;           // [group, headDimV]: the accumulators between blocks (this thread's own lines)
+    // Every buffer on lines of its own (LineAligned): each thread's are written every block, and as plain arrays
+    // allocated one after another the last of one thread and the first of the next shared a cache line (at 2 threads
+    // each thread's attention ran ~20% slower, kbench attd); aligned, no 512-bit load straddles two lines.
 
     public FlashDecodeF16(int group, int headDim, int headDimV)
     {
-        _guardBefore = new float[GuardFloats];
         (_group, _headDim, _headDimV) = (group, headDim, headDimV);
         _groupLanes = (group + HeadLanes - 1) / HeadLanes * HeadLanes;
-        (_k, _v) = (new float[Block * headDim], new float[Block * headDimV]);
-        _queryLanes = new float[_groupLanes * headDim];
-        (_queryPairs, _keyPairs) = (new float[2 * _groupLanes * headDim], new float[Block * headDim]);
-        _scores = new float[Block * _groupLanes];
-        (_weights, _rescale, _args) = (new float[Block * _groupLanes], new float[Block * _groupLanes], new float[Block * _groupLanes]);
-        (_max, _sum) = (new float[_groupLanes], new float[_groupLanes]);
-        _acc = new float[group * headDimV];
-        _guardAfter = new float[GuardFloats];
+        (_k, _v) = (new LineAligned<float>(Block * headDim), new LineAligned<float>(Block * headDimV));
+        _queryLanes = new LineAligned<float>(_groupLanes * headDim);
+        (_queryPairs, _keyPairs) = (new LineAligned<float>(2 * _groupLanes * headDim), new LineAligned<float>(Block * headDim));
+        _scores = new LineAligned<float>(Block * _groupLanes);
+        (_weights, _rescale, _args) = (new LineAligned<float>(Block * _groupLanes), new LineAligned<float>(Block * _groupLanes), new LineAligned<float>(Block * _groupLanes));
+        (_max, _sum) = (new LineAligned<float>(_groupLanes), new LineAligned<float>(_groupLanes));
+        _acc = new LineAligned<float>(group * headDimV);
     }
 
     /// <summary>Whether this path serves these head sizes on this machine.</summary>
@@ -75,9 +73,9 @@ internal sealed class FlashDecodeF16
     public void Run(KvCache kv, int layer, int g, int n, ReadOnlySpan<float> queries, float scale, Span<float> output, Span<float> sum)
     {
         SpreadQueries(queries);
-        Array.Fill(_max, float.NegativeInfinity);
-        Array.Clear(_sum);
-        Array.Clear(_acc);
+        _max.Span.Fill(float.NegativeInfinity);
+        _sum.Span.Clear();
+        _acc.Span.Clear();
         for (int s0 = 0; s0 < n; s0 += Block)
         {
             int m = Math.Min(Block, n - s0);
@@ -85,20 +83,22 @@ internal sealed class FlashDecodeF16
             // memory, and the rows are too short for the hardware prefetcher to run ahead (kbench attd over 28 layers'
             // caches: B/A 0.80-0.97; two blocks ahead gained nothing more).
             if (s0 + Block < n) kv.PrefetchRows(layer, s0 + Block, Math.Min(Block, n - s0 - Block), g * _headDim, _headDim, g * _headDimV, _headDimV);
-            kv.ReadKRows(layer, s0, m, g * _headDim, _k.AsSpan(0, m * _headDim));
-            kv.ReadVRows(layer, s0, m, g * _headDimV, _v.AsSpan(0, m * _headDimV));
+            kv.ReadKRows(layer, s0, m, g * _headDim, _k.Span[..(m * _headDim)]);
+            kv.ReadVRows(layer, s0, m, g * _headDimV, _v.Span[..(m * _headDimV)]);
             Scores(m, scale);
             for (int c = 0; c < _groupLanes; c += HeadLanes) SoftmaxSteps(c, m);
-            for (int j = 0; j < _group; j++) Accumulate(j, m, _acc.AsSpan(j * _headDimV, _headDimV));
+            if (_wide) AccumulatePairs(m);
+            else
+                for (int j = 0; j < _group; j++) Accumulate(j, m, _acc.Span.Slice(j * _headDimV, _headDimV));
         }
-        _acc.CopyTo(output);
-        _sum.AsSpan(0, _group).CopyTo(sum);
+        _acc.Span.CopyTo(output);
+        _sum.Span[.._group].CopyTo(sum);
     }
 
     private void SpreadQueries(ReadOnlySpan<float> queries)
     {
-        Array.Clear(_queryLanes);
-        Array.Clear(_queryPairs);
+        _queryLanes.Span.Clear();
+        _queryPairs.Span.Clear();
         for (int j = 0; j < _group; j++)
             for (int d = 0; d < _headDim; d++)
             {
@@ -119,8 +119,8 @@ internal sealed class FlashDecodeF16
     private void ScoreRows(int m, float scale)
     {
         var vscale = Vector256.Create(scale);
-        ref float k0 = ref MemoryMarshal.GetArrayDataReference(_k);
-        ref float q0 = ref MemoryMarshal.GetArrayDataReference(_queryLanes);
+        ref float k0 = ref _k[0];
+        ref float q0 = ref _queryLanes[0];
         for (int c = 0; c < _groupLanes / HeadLanes; c++)
             for (int s = 0; s < m; s++)
             {
@@ -139,8 +139,8 @@ internal sealed class FlashDecodeF16
         var vscale = Vector512.Create(scale);
         var apart = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);   // position s's lanes, then s + 1's
         PairKeys(m);
-        ref float k0 = ref MemoryMarshal.GetArrayDataReference(_keyPairs);
-        ref float q0 = ref MemoryMarshal.GetArrayDataReference(_queryPairs);
+        ref float k0 = ref _keyPairs[0];
+        ref float q0 = ref _queryPairs[0];
         for (int c = 0; c < _groupLanes / HeadLanes; c++)
             for (int s = 0; s < m; s += 2)
             {
@@ -156,8 +156,8 @@ internal sealed class FlashDecodeF16
     {
         var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        ref float k = ref MemoryMarshal.GetArrayDataReference(_k);
-        ref float pairs = ref MemoryMarshal.GetArrayDataReference(_keyPairs);
+        ref float k = ref _k[0];
+        ref float pairs = ref _keyPairs[0];
         for (int s = 0; s < m; s += 2)
             for (int d = 0; d < _headDim; d += 16)
             {
@@ -289,22 +289,47 @@ internal sealed class FlashDecodeF16
         sum.StoreUnsafe(ref _sum[c]);
     }
 
+    // The group's accumulators on 512-bit vectors, 64 lanes of a head at a time, two such lane sets per call (a head's
+    // halves where headDimV is 128, two heads' where it is 64): each lane's steps are a dependent chain of four
+    // operations per position, so four chains (one set) waited on their latency, where eight keep the units busy.
+    private void AccumulatePairs(int m)
+    {
+        int sets = _group * (_headDimV / 64), k = 0;
+        for (; k + 2 <= sets; k += 2)
+        {
+            var (ja, ia, jb, ib) = (64 * k / _headDimV, 64 * k % _headDimV, 64 * (k + 1) / _headDimV, 64 * (k + 1) % _headDimV);
+            if (!LanePair64(new LaneSet(this, ja, ia), new LaneSet(this, jb, ib), _headDimV, _groupLanes, m))
+            {
+                AnyRange(_acc.Span.Slice(ja * _headDimV + ia, 64), ia, ja, m);
+                AnyRange(_acc.Span.Slice(jb * _headDimV + ib, 64), ib, jb, m);
+            }
+        }
+        if (k < sets)
+        {
+            var (j, i) = (64 * k / _headDimV, 64 * k % _headDimV);
+            var set = new LaneSet(this, j, i);
+            if (!Lanes64(ref set.Acc, ref set.V, _headDimV, ref set.Weight, ref set.Rescale, _groupLanes, m)) AnyRange(_acc.Span.Slice(j * _headDimV + i, 64), i, j, m);
+        }
+    }
+
+    // Head j's accumulator lanes from i, the value rows' lanes from i, head j's weights and scales (position s at s·groupLanes).
+    private readonly ref struct LaneSet(FlashDecodeF16 f, int j, int i)
+    {
+        public readonly ref float Acc = ref f._acc[j * f._headDimV + i];
+        public readonly ref float V = ref f._v[i];
+        public readonly ref float Weight = ref f._weights[j];
+        public readonly ref float Rescale = ref f._rescale[j];
+    }
+
+    // Head j's accumulator on 256-bit vectors, 64 lanes (eight chains) at a time.
     private void Accumulate(int j, int m, Span<float> o)
     {
         ref float w = ref _weights[j];
         ref float r = ref _rescale[j];
-        ref float v = ref MemoryMarshal.GetArrayDataReference(_v);
+        ref float v = ref _v[0];
         ref float acc = ref MemoryMarshal.GetReference(o);
-        if (_wide)
-        {
-            for (int i = 0; i < _headDimV; i += 64)
-                if (!Lanes64(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, _groupLanes, m)) AnyRange(o.Slice(i, 64), i, j, m);
-        }
-        else
-        {
-            for (int i = 0; i < _headDimV; i += 32)
-                if (!Lanes32(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, _groupLanes, m)) AnyRange(o.Slice(i, 32), i, j, m);
-        }
+        for (int i = 0; i < _headDimV; i += 64)
+            if (!Lanes64On256(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref v, i), _headDimV, ref w, ref r, _groupLanes, m)) AnyRange(o.Slice(i, 64), i, j, m);
     }
 
     // The block's steps on these lanes with HalfVector's general rounding, straight in memory: for the rare block where
@@ -316,7 +341,7 @@ internal sealed class FlashDecodeF16
         {
             float ms = _rescale[s * _groupLanes + j];
             if (ms != 1f) HalfVector.ScaleRounded(acc, ms);
-            HalfVector.FusedAxpyRounded(_v.AsSpan(s * _headDimV + at, acc.Length), _weights[s * _groupLanes + j], acc);
+            HalfVector.FusedAxpyRounded(_v.Span.Slice(s * _headDimV + at, acc.Length), _weights[s * _groupLanes + j], acc);
         }
     }
 
@@ -361,17 +386,76 @@ internal sealed class FlashDecodeF16
         return true;
     }
 
-    // As Lanes64 on 256-bit vectors: 32 lanes in four registers.
+    // Lanes64 for two lane sets at once, eight accumulators in registers; false, having stored neither, where any value
+    // of either fell outside the normal f16 range.
     [MethodImpl(KernelLoop.Options)]
-    private static bool Lanes32(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int wStride, int m)
+    private static bool LanePair64(LaneSet x, LaneSet y, int vStride, int wStride, int m)
+    {
+        var (a0, a1, a2, a3) = (Vector512.LoadUnsafe(ref x.Acc), Vector512.LoadUnsafe(ref x.Acc, 16), Vector512.LoadUnsafe(ref x.Acc, 32), Vector512.LoadUnsafe(ref x.Acc, 48));
+        var (b0, b1, b2, b3) = (Vector512.LoadUnsafe(ref y.Acc), Vector512.LoadUnsafe(ref y.Acc, 16), Vector512.LoadUnsafe(ref y.Acc, 32), Vector512.LoadUnsafe(ref y.Acc, 48));
+        var worst = Vector512<uint>.Zero;
+        for (int s = 0; s < m; s++)
+        {
+            float msa = Unsafe.Add(ref x.Rescale, s * wStride), msb = Unsafe.Add(ref y.Rescale, s * wStride);
+            if (msa == 0f)
+                (a0, a1, a2, a3) = (a0 * 0f, a1 * 0f, a2 * 0f, a3 * 0f);   // see ZeroScale
+            else if (msa != 1f)
+            {
+                var vms = Vector512.Create(msa);
+                a0 = HalfVector.RoundNormal(a0 * vms, ref worst);
+                a1 = HalfVector.RoundNormal(a1 * vms, ref worst);
+                a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
+                a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
+            }
+            if (msb == 0f)
+                (b0, b1, b2, b3) = (b0 * 0f, b1 * 0f, b2 * 0f, b3 * 0f);
+            else if (msb != 1f)
+            {
+                var vms = Vector512.Create(msb);
+                b0 = HalfVector.RoundNormal(b0 * vms, ref worst);
+                b1 = HalfVector.RoundNormal(b1 * vms, ref worst);
+                b2 = HalfVector.RoundNormal(b2 * vms, ref worst);
+                b3 = HalfVector.RoundNormal(b3 * vms, ref worst);
+            }
+            var (wa, wb) = (Vector512.Create(Unsafe.Add(ref x.Weight, s * wStride)), Vector512.Create(Unsafe.Add(ref y.Weight, s * wStride)));
+            ref float ra = ref Unsafe.Add(ref x.V, s * vStride);
+            ref float rb = ref Unsafe.Add(ref y.V, s * vStride);
+            a0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra), wa, a0), ref worst);
+            b0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb), wb, b0), ref worst);
+            a1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 16), wa, a1), ref worst);
+            b1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 16), wb, b1), ref worst);
+            a2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 32), wa, a2), ref worst);
+            b2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 32), wb, b2), ref worst);
+            a3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 48), wa, a3), ref worst);
+            b3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 48), wb, b3), ref worst);
+        }
+        if (!HalfVector.AllNormal(worst)) return false;
+        a0.StoreUnsafe(ref x.Acc);
+        a1.StoreUnsafe(ref x.Acc, 16);
+        a2.StoreUnsafe(ref x.Acc, 32);
+        a3.StoreUnsafe(ref x.Acc, 48);
+        b0.StoreUnsafe(ref y.Acc);
+        b1.StoreUnsafe(ref y.Acc, 16);
+        b2.StoreUnsafe(ref y.Acc, 32);
+        b3.StoreUnsafe(ref y.Acc, 48);
+        return true;
+    }
+
+    // As Lanes64 on 256-bit vectors: 64 lanes in eight registers (eight dependent chains, as LanePair64's).
+    [MethodImpl(KernelLoop.Options)]
+    private static bool Lanes64On256(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int wStride, int m)
     {
         var (a0, a1, a2, a3) = (Vector256.LoadUnsafe(ref acc), Vector256.LoadUnsafe(ref acc, 8), Vector256.LoadUnsafe(ref acc, 16), Vector256.LoadUnsafe(ref acc, 24));
+        var (a4, a5, a6, a7) = (Vector256.LoadUnsafe(ref acc, 32), Vector256.LoadUnsafe(ref acc, 40), Vector256.LoadUnsafe(ref acc, 48), Vector256.LoadUnsafe(ref acc, 56));
         var worst = Vector256<uint>.Zero;
         for (int s = 0; s < m; s++)
         {
             float ms = Unsafe.Add(ref rescale, s * wStride);
             if (ms == 0f)
+            {
                 (a0, a1, a2, a3) = (a0 * 0f, a1 * 0f, a2 * 0f, a3 * 0f);   // see ZeroScale
+                (a4, a5, a6, a7) = (a4 * 0f, a5 * 0f, a6 * 0f, a7 * 0f);
+            }
             else if (ms != 1f)
             {
                 var vms = Vector256.Create(ms);
@@ -379,6 +463,10 @@ internal sealed class FlashDecodeF16
                 a1 = HalfVector.RoundNormal(a1 * vms, ref worst);
                 a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
                 a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
+                a4 = HalfVector.RoundNormal(a4 * vms, ref worst);
+                a5 = HalfVector.RoundNormal(a5 * vms, ref worst);
+                a6 = HalfVector.RoundNormal(a6 * vms, ref worst);
+                a7 = HalfVector.RoundNormal(a7 * vms, ref worst);
             }
             var vw = Vector256.Create(Unsafe.Add(ref w, s * wStride));
             ref float row = ref Unsafe.Add(ref v, s * vStride);
@@ -386,12 +474,20 @@ internal sealed class FlashDecodeF16
             a1 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 8), vw, a1), ref worst);
             a2 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 16), vw, a2), ref worst);
             a3 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 24), vw, a3), ref worst);
+            a4 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 32), vw, a4), ref worst);
+            a5 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 40), vw, a5), ref worst);
+            a6 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 48), vw, a6), ref worst);
+            a7 = HalfVector.RoundNormal(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref row, 56), vw, a7), ref worst);
         }
         if (!HalfVector.AllNormal(worst)) return false;
         a0.StoreUnsafe(ref acc);
         a1.StoreUnsafe(ref acc, 8);
         a2.StoreUnsafe(ref acc, 16);
         a3.StoreUnsafe(ref acc, 24);
+        a4.StoreUnsafe(ref acc, 32);
+        a5.StoreUnsafe(ref acc, 40);
+        a6.StoreUnsafe(ref acc, 48);
+        a7.StoreUnsafe(ref acc, 56);
         return true;
     }
 }

@@ -131,42 +131,43 @@ public sealed class KvCache : IKeyValueRows
 
     private sealed class F16Rows(int rows, int width) : RowStore
     {
-        private readonly Half[] _data = new Half[(long)rows * width];
+        // Rows on aligned lines: a head's slice of a row (128 or 256 bytes here) then covers whole lines, and reading it
+        // takes no load that straddles two.
+        private readonly LineAligned<Half> _data = new(checked(rows * width));
 
         public override void Write(int pos, ReadOnlySpan<float> row)
         {
-            var dst = _data.AsSpan(pos * width, width);
+            var dst = _data.Span.Slice(pos * width, width);
             for (int i = 0; i < dst.Length; i++) dst[i] = (Half)row[i];
         }
 
         public override float Dot(int pos, int offset, ReadOnlySpan<float> q) =>
-            HalfDot.LikeGgml(_data.AsSpan(pos * width + offset, q.Length), q);
+            HalfDot.LikeGgml(_data.Span.Slice(pos * width + offset, q.Length), q);
 
         public override void Axpy(int pos, int offset, float w, Span<float> acc)
         {
-            var src = _data.AsSpan(pos * width + offset, acc.Length);
+            var src = _data.Span.Slice(pos * width + offset, acc.Length);
             for (int i = 0; i < src.Length; i++) acc[i] += w * (float)src[i];
         }
 
         public override void AxpyHalf(int pos, int offset, float w, Span<float> acc)
         {
-            HalfVector.FusedAxpyRounded(_data.AsSpan(pos * width + offset, acc.Length), w, acc);
+            HalfVector.FusedAxpyRounded(_data.Span.Slice(pos * width + offset, acc.Length), w, acc);
         }
 
-        public override void Read(int pos, int offset, Span<float> dst) => HalfVector.Widen(_data.AsSpan(pos * width + offset, dst.Length), dst);
+        public override void Read(int pos, int offset, Span<float> dst) => HalfVector.Widen(_data.Span.Slice(pos * width + offset, dst.Length), dst);
 
         public override void ReadRows(int pos0, int count, int offset, Span<float> dst)
         {
             int len = dst.Length / count;
-            for (int r = 0; r < count; r++) HalfVector.Widen(_data.AsSpan((pos0 + r) * width + offset, len), dst.Slice(r * len, len));
+            for (int r = 0; r < count; r++) HalfVector.Widen(_data.Span.Slice((pos0 + r) * width + offset, len), dst.Slice(r * len, len));
         }
 
         public override unsafe void Prefetch(int pos0, int count, int offset, int len)
         {
             if (!Sse.IsSupported) return;
             count = Math.Min(count, rows - pos0);
-            // Should the GC move the array meanwhile, the hint goes to a stale address: harmless for a prefetch.
-            ref Half first = ref MemoryMarshal.GetArrayDataReference(_data);
+            ref Half first = ref _data[0];   // pinned
             for (int r = 0; r < count; r++)
             {
                 byte* row = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref first, (nint)(pos0 + r) * width + offset));
