@@ -173,6 +173,28 @@ public sealed class HalfVectorTests
             }
     }
 
+    // A block of cache rows widened in one call: each row's slice as the framework converts it, nothing written past
+    // rows·len, for row lengths on and off the 16-lane path, strides wider than the rows, and rows holding specials.
+    [Theory]
+    [InlineData(16, 1, 16), InlineData(64, 16, 128), InlineData(128, 16, 256), InlineData(64, 7, 64), InlineData(24, 3, 40), InlineData(8, 5, 9)]
+    public void A_block_of_rows_widens_as_each_row_does(int len, int rows, int stride)
+    {
+        var rng = new Random(len * 31 + rows);
+        var src = new Half[(rows - 1) * stride + len + 3];
+        for (int i = 0; i < src.Length; i++) src[i] = BitConverter.UInt16BitsToHalf((ushort)rng.Next(0, 0x10000));
+        src[1 + (rows - 1) * stride + len / 2] = BitConverter.UInt16BitsToHalf(0x7c00);   // an infinity in the last row
+        var dst = new float[rows * len + 5];
+        dst.AsSpan().Fill(-7f);
+        HalfVector.WidenRows(src.AsSpan(1), stride, rows, len, dst);
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < len; i++)
+            {
+                float want = (float)src[1 + r * stride + i];
+                Assert.True(Bits(want) == Bits(dst[r * len + i]), $"row {r}, value {i}: {want:R} vs {dst[r * len + i]:R}");
+            }
+        Assert.All(dst[(rows * len)..], v => Assert.Equal(-7f, v));
+    }
+
     [Theory, MemberData(nameof(TestData.Lengths1To256), MemberType = typeof(TestData))]
     public void Widened_source_axpy_equals_its_scalar_form(int n)
     {

@@ -298,11 +298,9 @@ internal sealed class FlashDecodeF16
         for (; k + 2 <= sets; k += 2)
         {
             var (ja, ia, jb, ib) = (64 * k / _headDimV, 64 * k % _headDimV, 64 * (k + 1) / _headDimV, 64 * (k + 1) % _headDimV);
-            if (!LanePair64(new LaneSet(this, ja, ia), new LaneSet(this, jb, ib), _headDimV, _groupLanes, m))
-            {
-                AnyRange(_acc.Span.Slice(ja * _headDimV + ia, 64), ia, ja, m);
-                AnyRange(_acc.Span.Slice(jb * _headDimV + ib, 64), ib, jb, m);
-            }
+            int failed = LanePair64(new LaneSet(this, ja, ia), new LaneSet(this, jb, ib), _headDimV, _groupLanes, m);
+            if ((failed & 1) != 0) AnyRange(_acc.Span.Slice(ja * _headDimV + ia, 64), ia, ja, m);
+            if ((failed & 2) != 0) AnyRange(_acc.Span.Slice(jb * _headDimV + ib, 64), ib, jb, m);
         }
         if (k < sets)
         {
@@ -386,14 +384,15 @@ internal sealed class FlashDecodeF16
         return true;
     }
 
-    // Lanes64 for two lane sets at once, eight accumulators in registers; false, having stored neither, where any value
-    // of either fell outside the normal f16 range.
+    // Lanes64 for two lane sets at once, eight accumulators in registers. Returns the sets where a value fell outside
+    // the normal f16 range (bit 0: x, bit 1: y), having stored only the others: one set's zero crossing (a lane within
+    // 2^-14 of 0, a few per cent of blocks here) then does not send its partner to AnyRange too.
     [MethodImpl(KernelLoop.Options)]
-    private static bool LanePair64(LaneSet x, LaneSet y, int vStride, int wStride, int m)
+    private static int LanePair64(LaneSet x, LaneSet y, int vStride, int wStride, int m)
     {
         var (a0, a1, a2, a3) = (Vector512.LoadUnsafe(ref x.Acc), Vector512.LoadUnsafe(ref x.Acc, 16), Vector512.LoadUnsafe(ref x.Acc, 32), Vector512.LoadUnsafe(ref x.Acc, 48));
         var (b0, b1, b2, b3) = (Vector512.LoadUnsafe(ref y.Acc), Vector512.LoadUnsafe(ref y.Acc, 16), Vector512.LoadUnsafe(ref y.Acc, 32), Vector512.LoadUnsafe(ref y.Acc, 48));
-        var worst = Vector512<uint>.Zero;
+        var (worstA, worstB) = (Vector512<uint>.Zero, Vector512<uint>.Zero);
         for (int s = 0; s < m; s++)
         {
             float msa = Unsafe.Add(ref x.Rescale, s * wStride), msb = Unsafe.Add(ref y.Rescale, s * wStride);
@@ -402,43 +401,51 @@ internal sealed class FlashDecodeF16
             else if (msa != 1f)
             {
                 var vms = Vector512.Create(msa);
-                a0 = HalfVector.RoundNormal(a0 * vms, ref worst);
-                a1 = HalfVector.RoundNormal(a1 * vms, ref worst);
-                a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
-                a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
+                a0 = HalfVector.RoundNormal(a0 * vms, ref worstA);
+                a1 = HalfVector.RoundNormal(a1 * vms, ref worstA);
+                a2 = HalfVector.RoundNormal(a2 * vms, ref worstA);
+                a3 = HalfVector.RoundNormal(a3 * vms, ref worstA);
             }
             if (msb == 0f)
                 (b0, b1, b2, b3) = (b0 * 0f, b1 * 0f, b2 * 0f, b3 * 0f);
             else if (msb != 1f)
             {
                 var vms = Vector512.Create(msb);
-                b0 = HalfVector.RoundNormal(b0 * vms, ref worst);
-                b1 = HalfVector.RoundNormal(b1 * vms, ref worst);
-                b2 = HalfVector.RoundNormal(b2 * vms, ref worst);
-                b3 = HalfVector.RoundNormal(b3 * vms, ref worst);
+                b0 = HalfVector.RoundNormal(b0 * vms, ref worstB);
+                b1 = HalfVector.RoundNormal(b1 * vms, ref worstB);
+                b2 = HalfVector.RoundNormal(b2 * vms, ref worstB);
+                b3 = HalfVector.RoundNormal(b3 * vms, ref worstB);
             }
             var (wa, wb) = (Vector512.Create(Unsafe.Add(ref x.Weight, s * wStride)), Vector512.Create(Unsafe.Add(ref y.Weight, s * wStride)));
             ref float ra = ref Unsafe.Add(ref x.V, s * vStride);
             ref float rb = ref Unsafe.Add(ref y.V, s * vStride);
-            a0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra), wa, a0), ref worst);
-            b0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb), wb, b0), ref worst);
-            a1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 16), wa, a1), ref worst);
-            b1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 16), wb, b1), ref worst);
-            a2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 32), wa, a2), ref worst);
-            b2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 32), wb, b2), ref worst);
-            a3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 48), wa, a3), ref worst);
-            b3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 48), wb, b3), ref worst);
+            a0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra), wa, a0), ref worstA);
+            b0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb), wb, b0), ref worstB);
+            a1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 16), wa, a1), ref worstA);
+            b1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 16), wb, b1), ref worstB);
+            a2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 32), wa, a2), ref worstA);
+            b2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 32), wb, b2), ref worstB);
+            a3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref ra, 48), wa, a3), ref worstA);
+            b3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rb, 48), wb, b3), ref worstB);
         }
-        if (!HalfVector.AllNormal(worst)) return false;
-        a0.StoreUnsafe(ref x.Acc);
-        a1.StoreUnsafe(ref x.Acc, 16);
-        a2.StoreUnsafe(ref x.Acc, 32);
-        a3.StoreUnsafe(ref x.Acc, 48);
-        b0.StoreUnsafe(ref y.Acc);
-        b1.StoreUnsafe(ref y.Acc, 16);
-        b2.StoreUnsafe(ref y.Acc, 32);
-        b3.StoreUnsafe(ref y.Acc, 48);
-        return true;
+        int failed = 0;
+        if (HalfVector.AllNormal(worstA))
+        {
+            a0.StoreUnsafe(ref x.Acc);
+            a1.StoreUnsafe(ref x.Acc, 16);
+            a2.StoreUnsafe(ref x.Acc, 32);
+            a3.StoreUnsafe(ref x.Acc, 48);
+        }
+        else failed |= 1;
+        if (HalfVector.AllNormal(worstB))
+        {
+            b0.StoreUnsafe(ref y.Acc);
+            b1.StoreUnsafe(ref y.Acc, 16);
+            b2.StoreUnsafe(ref y.Acc, 32);
+            b3.StoreUnsafe(ref y.Acc, 48);
+        }
+        else failed |= 2;
+        return failed;
     }
 
     // As Lanes64 on 256-bit vectors: 64 lanes in eight registers (eight dependent chains, as LanePair64's).

@@ -160,7 +160,7 @@ public sealed class KvCache : IKeyValueRows
         public override void ReadRows(int pos0, int count, int offset, Span<float> dst)
         {
             int len = dst.Length / count;
-            for (int r = 0; r < count; r++) HalfVector.Widen(_data.Span.Slice((pos0 + r) * width + offset, len), dst.Slice(r * len, len));
+            HalfVector.WidenRows(_data.Span[((pos0 * width) + offset)..], width, count, len, dst);
         }
 
         public override unsafe void Prefetch(int pos0, int count, int offset, int len)

@@ -264,6 +264,30 @@ public static class HalfVector
         for (; i < src.Length; i++) Unsafe.Add(ref pd, i) = HalfTable.ToFloat(BitConverter.HalfToUInt16Bits(Unsafe.Add(ref ps, i)));
     }
 
+    /// <summary>
+    /// dst [r·len + i] ← src [r·srcStride + i] as floats, for <paramref name="rows"/> rows of <paramref name="len"/>
+    /// values (a multiple of 16): a block of cached rows in one call, where a call per row cost about a third of
+    /// the widening (decode attention reads 16 rows of 64 or 128 values per block).
+    /// </summary>
+    public static void WidenRows(ReadOnlySpan<Half> src, int srcStride, int rows, int len, Span<float> dst)
+    {
+        if (!Wide || len % 16 != 0)
+        {
+            for (int r = 0; r < rows; r++) Widen(src.Slice(r * srcStride, len), dst.Slice(r * len, len));
+            return;
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(src.Length, rows == 0 ? 0 : (rows - 1) * srcStride + len);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dst.Length, rows * len);
+        ref Half ps = ref MemoryMarshal.GetReference(src);
+        ref float pd = ref MemoryMarshal.GetReference(dst);
+        for (int r = 0; r < rows; r++)
+        {
+            ref Half row = ref Unsafe.Add(ref ps, r * srcStride);
+            ref float to = ref Unsafe.Add(ref pd, r * len);
+            for (int i = 0; i < len; i += 16) Load16(ref row, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+        }
+    }
+
     // 16 f16 values → floats: where none is infinite or NaN (exponent all ones), sign-extended, shifted into place and
     // scaled as ToSingleFinite does (four operations for 16 lanes); else ToSingle on each half.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
