@@ -14,8 +14,8 @@ namespace DeepSharp.Kernels.Attention;
 /// 512-bit vector): every lane runs <see cref="HalfDot.LikeGgml(ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s 64
 /// products and its addition tree, with the key's value broadcast and the heads' query values side by side (a head's
 /// dot alone was a 64-lane tree reduced to one lane: a quarter of the time at 2048 positions);</item>
-/// <item>each head's online-softmax steps over the block, in position order, 8 heads to a vector (scalar <c>expf</c>
-/// calls, as ggml's, in a loop of their own);</item>
+/// <item>each head's online-softmax steps over the block, in position order, 8 heads to a vector (the exponentials
+/// <c>expf</c>'s, as ggml's, in a loop of their own: <see cref="ExpfVector"/> where it matches the platform's);</item>
 /// <item>each head's f16-rounded output accumulator over the block in registers, 64 lanes at a time in eight vectors
 /// (two heads' or a head's two halves on 512-bit vectors): the rescaling (where the maximum moved) and the rounded
 /// multiply-add per position, instead of a load and a store of the accumulator per position, whose store-to-load
@@ -249,8 +249,8 @@ internal sealed class FlashDecodeF16
     // The softmax steps of heads c .. c+7 over the block's positions, in order, each lane as the per-position loop
     // takes them: a score above the running maximum M gives the accumulator's scale e^(M−score) and weight 1, any
     // other the weight e^(score−M); S ← S·scale + weight. The comparisons, selections and sums run 8 heads to a
-    // vector; the exponentials stay scalar expf calls (as ggml's), made in a loop of their own where no chain of
-    // dependent steps waits on them.
+    // vector; the exponentials are expf's (as ggml's), 8 at a time where ExpfVector gives MathF.Exp's bits, else
+    // scalar calls, in a loop of their own where no chain of dependent steps waits on them.
     [MethodImpl(KernelLoop.Options)]
     private void SoftmaxSteps(int c, int m)
     {
@@ -264,12 +264,15 @@ internal sealed class FlashDecodeF16
             Vector256.ConditionalSelect(above, max - score, score - max).StoreUnsafe(ref _args[s * stride + c]);
             max = Vector256.ConditionalSelect(above, score, max);
         }
-        for (int s = 0; s < m; s++)
-            for (int j = 0; j < lanes; j++)
-            {
-                ref float arg = ref _args[s * stride + c + j];
-                arg = MathF.Exp(arg);
-            }
+        if (ExpfVector.IsSupported)
+            for (int s = 0; s < m; s++) ExpfVector.Apply(ref _args[s * stride + c]);   // padding lanes too: never read
+        else
+            for (int s = 0; s < m; s++)
+                for (int j = 0; j < lanes; j++)
+                {
+                    ref float arg = ref _args[s * stride + c + j];
+                    arg = MathF.Exp(arg);
+                }
         // The same comparisons again, from the block's starting maximum, now with each exponential at hand.
         (max, var sum, var one) = (start, Vector256.LoadUnsafe(ref _sum[c]), Vector256<float>.One);
         for (int s = 0; s < m; s++)
