@@ -9,7 +9,7 @@ namespace DeepSharp.Kernels;
 /// arrays start wherever the allocator puts them, and the attention buffers' speed changed by ~10% from one process
 /// to the next with that placement.
 /// </summary>
-public sealed unsafe class LineAligned<T> where T : unmanaged
+internal sealed unsafe class LineAligned<T> where T : unmanaged
 {
     private const int LineBytes = 64;
     private readonly T[] _array;   // pinned, so the offset stays right

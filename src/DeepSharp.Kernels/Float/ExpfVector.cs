@@ -16,7 +16,7 @@ namespace DeepSharp.Kernels.Float;
 /// where this algorithm is not correctly rounded and the one where the unfused form differs — and callers keep
 /// MathF.Exp where it does not. A vector with any lane at |x| ≥ 88, infinite or NaN takes MathF.Exp lane by lane.
 /// </summary>
-public static class ExpfVector
+internal static class ExpfVector
 {
     private const int TableBits = 5, TableSize = 1 << TableBits;
     private const uint LargeBits = 0x42b0_0000;   // |x| from here (88 and up, infinities, NaN): the special-case path
