@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepSharp.Kernels.Float;
 
 /// <summary>
-/// e^x on 8 floats with the steps glibc's <c>expf</c> takes on CPUs with FMA (the algorithm glibc shares with musl
+/// e^x on 8 floats (with AVX-512, or AVX2 and FMA) with the steps glibc's <c>expf</c> takes on CPUs with FMA (the algorithm glibc shares with musl
 /// and Arm's optimized routines): in double, x·32/ln 2 = k + r rounded with the 1.5·2^52 shift (the product fused
 /// into both the shift and r), 2^(k/32) from a 32-entry table whose exponent k/32 fills in, a cubic in r by fused
 /// multiply-adds, one rounding to float at the end. <see cref="MathF.Exp"/> calls the platform's <c>expf</c>, as
@@ -41,10 +41,15 @@ internal static class ExpfVector
     ];
 
     /// <summary>
-    /// Whether <see cref="Apply"/> runs here and gives MathF.Exp's bits (AVX-512, and selected: a forced narrower
-    /// instruction set keeps MathF.Exp).
+    /// Whether <see cref="Apply"/> runs here and gives MathF.Exp's bits (AVX-512, or AVX2 with FMA, as selected: the
+    /// portable Vector128 path keeps MathF.Exp).
     /// </summary>
-    public static bool IsSupported { get; } = Avx512F.IsSupported && KernelIsaSelection.Current == KernelIsa.Avx512 && AgreesWithMathF();
+    public static bool IsSupported { get; } = (Wide || Narrow) && AgreesWithMathF();
+
+    // The 512-bit form (8 doubles to a vector) where AVX-512 is selected; else 4 doubles at a time, the table read
+    // by a gather, where AVX2 with FMA is.
+    private static bool Wide => Avx512F.IsSupported && KernelIsaSelection.Current == KernelIsa.Avx512;
+    private static bool Narrow => Avx2.IsSupported && Fma.IsSupported && KernelIsaSelection.Current == KernelIsa.Avx2;
 
     /// <summary>The 8 floats at <paramref name="x"/> ← e^x (only where <see cref="IsSupported"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -66,7 +71,32 @@ internal static class ExpfVector
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Exp(Vector256<float> x)
+    private static Vector256<float> Exp(Vector256<float> x) =>
+        Wide ? Exp512(x) : Vector256.Create(Exp256(x.GetLower()), Exp256(x.GetUpper()));
+
+    // The same steps on 4 lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector128<float> Exp256(Vector128<float> x)
+    {
+        var xd = Avx.ConvertToVector256Double(x);
+        var scale = Vector256.Create(InvLn2Scaled);
+        var shifted = Vector256.FusedMultiplyAdd(xd, scale, Vector256.Create(Shift));
+        var k = shifted.AsUInt64();
+        var kd = shifted - Vector256.Create(Shift);
+        var r = Vector256.FusedMultiplyAdd(xd, scale, -kd);
+        // Each lane's table index (k's low 5 bits) from the low half of its 64-bit lane.
+        var index = Avx2.PermuteVar8x32(k.AsInt32(), Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6)).GetLower() & Vector128.Create(TableSize - 1);
+        Vector256<ulong> entry;
+        fixed (ulong* table = Table) entry = Avx2.GatherVector256(table, index, 8);
+        var s = (entry + (k << (52 - TableBits))).AsDouble();
+        var z = Vector256.FusedMultiplyAdd(Vector256.Create(C0), r, Vector256.Create(C1));
+        var y = Vector256.FusedMultiplyAdd(Vector256.Create(C2), r, Vector256<double>.One);
+        y = Vector256.FusedMultiplyAdd(z, r * r, y);
+        return Avx.ConvertToVector128Single(y * s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Exp512(Vector256<float> x)
     {
         var xd = Avx512F.ConvertToVector512Double(x);
         var scale = Vector512.Create(InvLn2Scaled);
