@@ -32,7 +32,7 @@ internal static class ExpfVector
 
     // Inputs that tell expf implementations apart: the one where glibc's build without FMA differs from this one,
     // values where this algorithm's result is not the correctly rounded one (a correctly rounded expf differs there),
-    // zeros and tiny arguments, and a sweep over (−88, 88).
+    // zeros and tiny arguments, and a 512-point sweep over (−88, 88). It runs once, at first use.
     private static readonly uint[] ProbeBits =
     [
         0xc27c65d9, 0x4202422f, 0xbb0fe0e7, 0xbe18c276, 0xbb864716, 0xbe534d6e, 0xc267c11f, 0xbbdbd71e, 0xc27f7590,
@@ -121,22 +121,19 @@ internal static class ExpfVector
         return Vector512.ConditionalSelect(Vector512.GreaterThan(i, Vector512.Create(15ul)), high.AsUInt64(), low.AsUInt64());
     }
 
-    // 2^(i/32) rounded to nearest in exact integer arithmetic (no dependence on the platform's Math.Pow): the 53-bit
-    // significand m is the integer with (2m − 1)^32 ≤ 2^(32·53 + i) < (2m + 1)^32.
+    // 2^(i/32) rounded to nearest, checked in exact integer arithmetic (the platform's Math.Pow gives the candidate;
+    // nothing depends on its last bit): the 53-bit significand m is the integer with (2m − 1)^32 ≤ 2^(32·53 + i) <
+    // (2m + 1)^32, and a candidate off by one moves towards it.
     private static ulong[] BuildTable()
     {
         var table = new ulong[TableSize];
         for (int i = 0; i < TableSize; i++)
         {
             var target = BigInteger.One << (32 * 53 + i);
-            ulong lo = 1ul << 52, hi = (1ul << 53) - 1;
-            while (lo < hi)
-            {
-                ulong m = lo + (hi - lo + 1) / 2;
-                if (BigInteger.Pow(2 * (BigInteger)m - 1, TableSize) <= target) lo = m;
-                else hi = m - 1;
-            }
-            ulong bits = (0x3ffUL << 52) | (lo - (1ul << 52));
+            ulong m = ((ulong)BitConverter.DoubleToInt64Bits(Math.Pow(2, i / (double)TableSize)) & ((1ul << 52) - 1)) | (1ul << 52);
+            while (BigInteger.Pow(2 * (BigInteger)m - 1, TableSize) > target) m--;
+            while (BigInteger.Pow(2 * (BigInteger)m + 1, TableSize) <= target) m++;
+            ulong bits = (0x3ffUL << 52) | (m - (1ul << 52));
             table[i] = bits - ((ulong)i << (52 - TableBits));
         }
         return table;
@@ -146,7 +143,7 @@ internal static class ExpfVector
     {
         var probes = new List<float>();
         foreach (uint bits in ProbeBits) probes.Add(BitConverter.UInt32BitsToSingle(bits));
-        for (int i = 0; i < 4096; i++) probes.Add(-87.99f + 175.98f * i / 4095f + i * 1e-6f);
+        for (int i = 0; i < 512; i++) probes.Add(-87.99f + 175.98f * i / 511f + i * 1e-6f);
         while (probes.Count % 8 != 0) probes.Add(-1f);
         var values = probes.ToArray();
         for (int i = 0; i < values.Length; i += 8)
