@@ -6,12 +6,12 @@ using System.Runtime.Intrinsics.X86;
 namespace DeepSharp.Kernels.Float;
 
 /// <summary>
-/// e^x on 8 floats (with AVX-512, or AVX2 and FMA) with the steps glibc's <c>expf</c> takes on CPUs with FMA (the algorithm glibc shares with musl
-/// and Arm's optimized routines): in double, x·32/ln 2 = k + r rounded with the 1.5·2^52 shift (the product fused
-/// into both the shift and r), 2^(k/32) from a 32-entry table whose exponent k/32 fills in, a cubic in r by fused
-/// multiply-adds, one rounding to float at the end. <see cref="MathF.Exp"/> calls the platform's <c>expf</c>, as
-/// llama.cpp's attention does; here, on glibc 2.36, every float with |x| &lt; 88 gives the same bits either way
-/// (checked over all 2^31 of them; leaving the product unfused changes two). Another libm, or glibc on a CPU without
+/// e^x on 8 floats (with AVX-512, or AVX2 and FMA) with the steps glibc's <c>expf</c> takes on CPUs with FMA (the
+/// algorithm glibc shares with musl and Arm's optimized routines): in double, x·32/ln 2 = k + r rounded with the
+/// 1.5·2^52 shift (the product fused into both the shift and r), 2^(k/32) from a 32-entry table whose exponent k/32
+/// fills in, a cubic in r by fused multiply-adds, one rounding to float at the end. <see cref="MathF.Exp"/> calls the
+/// platform's <c>expf</c>, as llama.cpp's attention does; here, on glibc 2.36, every float with |x| &lt; 88 gives the
+/// same bits either way (checked over all 2.24·10^9 of them, both signs; leaving the product unfused changes two). Another libm, or glibc on a CPU without
 /// FMA, can differ, so <see cref="IsSupported"/> also asks that both agree on probing inputs — among them values
 /// where this algorithm is not correctly rounded and the one where the unfused form differs — and callers keep
 /// MathF.Exp where it does not. A vector with any lane at |x| ≥ 88, infinite or NaN takes MathF.Exp lane by lane.
@@ -40,16 +40,16 @@ internal static class ExpfVector
         0xbdfdad63, 0x80000000, 0x00000000, 0x80000001, 0xb3800000, 0x33800000, 0xc2afffff, 0x42afffff,
     ];
 
+    // The 512-bit form (8 doubles to a vector) where AVX-512 is selected; else 4 doubles at a time, the table read
+    // by a gather, where AVX2 with FMA is. Fields, so that the JIT reads them as constants.
+    private static readonly bool Wide = Avx512F.IsSupported && KernelIsaSelection.Current == KernelIsa.Avx512;
+    private static readonly bool Narrow = Avx2.IsSupported && Fma.IsSupported && KernelIsaSelection.Current == KernelIsa.Avx2;
+
     /// <summary>
     /// Whether <see cref="Apply"/> runs here and gives MathF.Exp's bits (AVX-512, or AVX2 with FMA, as selected: the
     /// portable Vector128 path keeps MathF.Exp).
     /// </summary>
     public static bool IsSupported { get; } = (Wide || Narrow) && AgreesWithMathF();
-
-    // The 512-bit form (8 doubles to a vector) where AVX-512 is selected; else 4 doubles at a time, the table read
-    // by a gather, where AVX2 with FMA is.
-    private static bool Wide => Avx512F.IsSupported && KernelIsaSelection.Current == KernelIsa.Avx512;
-    private static bool Narrow => Avx2.IsSupported && Fma.IsSupported && KernelIsaSelection.Current == KernelIsa.Avx2;
 
     /// <summary>The 8 floats at <paramref name="x"/> ← e^x (only where <see cref="IsSupported"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
