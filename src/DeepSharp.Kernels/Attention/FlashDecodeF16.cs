@@ -297,22 +297,18 @@ internal sealed class FlashDecodeF16
     // operations per position, so four chains (one set) waited on their latency, where eight keep the units busy.
     private void AccumulatePairs(int m)
     {
-        int sets = _group * (_headDimV / 64), k = 0;
-        for (; k + 2 <= sets; k += 2)
+        int sets = _group * (_headDimV / 64);
+        for (int k = 0; k < sets; k += 2)
         {
-            var (ja, ia, jb, ib) = (64 * k / _headDimV, 64 * k % _headDimV, 64 * (k + 1) / _headDimV, 64 * (k + 1) % _headDimV);
+            // An odd last set is its own partner: its four chains alone would wait on their latency, so the pair costs
+            // about what the set alone would, and no second loop is needed. Both halves then hold the same values.
+            int kb = Math.Min(k + 1, sets - 1);
+            var (ja, ia, jb, ib) = (64 * k / _headDimV, 64 * k % _headDimV, 64 * kb / _headDimV, 64 * kb % _headDimV);
             int failed = LanePair64(new LaneSet(this, ja, ia), new LaneSet(this, jb, ib), _headDimV, _groupLanes, m);
             if ((failed & 1) != 0) AnyRange(_acc.Span.Slice(ja * _headDimV + ia, 64), ia, ja, m);
-            if ((failed & 2) != 0) AnyRange(_acc.Span.Slice(jb * _headDimV + ib, 64), ib, jb, m);
-        }
-        if (k < sets)
-        {
-            var (j, i) = (64 * k / _headDimV, 64 * k % _headDimV);
-            var set = new LaneSet(this, j, i);
-            if (!Lanes64(ref set.Acc, ref set.V, _headDimV, ref set.Weight, ref set.Rescale, _groupLanes, m)) AnyRange(_acc.Span.Slice(j * _headDimV + i, 64), i, j, m);
+            if ((failed & 2) != 0 && kb != k) AnyRange(_acc.Span.Slice(jb * _headDimV + ib, 64), ib, jb, m);
         }
     }
-
     // Head j's accumulator lanes from i, the value rows' lanes from i, head j's weights and scales (position s at s·groupLanes).
     private readonly ref struct LaneSet(FlashDecodeF16 f, int j, int i)
     {
@@ -350,46 +346,13 @@ internal sealed class FlashDecodeF16
     // underflowed) leaves ±0, or NaN where the accumulator was infinite or NaN, and rounding to f16 changes none of
     // those (a NaN here was rounded before, so its payload is already cut): multiplied, not rounded or range-checked.
     // Checked, the zeros failed the normal-range test and sent every call's first block to AnyRange.
-    // 64 accumulator lanes in four registers over m positions (value rows vStride apart, weights and scales wStride), rounded with the normal-range
-    // step only; false, having stored nothing, where any value fell outside that range (see AnyRange). No call inside
-    // the loop: one made the JIT keep the accumulators on the stack. Never inlined (KernelLoop.Options): inlined into
-    // Accumulate beside the AnyRange calls, the same loop ran 3x slower in some builds.
-    [MethodImpl(KernelLoop.Options)]
-    private static bool Lanes64(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int wStride, int m)
-    {
-        var (a0, a1, a2, a3) = (Vector512.LoadUnsafe(ref acc), Vector512.LoadUnsafe(ref acc, 16), Vector512.LoadUnsafe(ref acc, 32), Vector512.LoadUnsafe(ref acc, 48));
-        var worst = Vector512<uint>.Zero;
-        for (int s = 0; s < m; s++)
-        {
-            float ms = Unsafe.Add(ref rescale, s * wStride);
-            if (ms == 0f)
-                (a0, a1, a2, a3) = (a0 * 0f, a1 * 0f, a2 * 0f, a3 * 0f);   // see ZeroScale
-            else if (ms != 1f)
-            {
-                var vms = Vector512.Create(ms);
-                a0 = HalfVector.RoundNormal(a0 * vms, ref worst);
-                a1 = HalfVector.RoundNormal(a1 * vms, ref worst);
-                a2 = HalfVector.RoundNormal(a2 * vms, ref worst);
-                a3 = HalfVector.RoundNormal(a3 * vms, ref worst);
-            }
-            var vw = Vector512.Create(Unsafe.Add(ref w, s * wStride));
-            ref float row = ref Unsafe.Add(ref v, s * vStride);
-            a0 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row), vw, a0), ref worst);
-            a1 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, 16), vw, a1), ref worst);
-            a2 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, 32), vw, a2), ref worst);
-            a3 = HalfVector.RoundNormal(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row, 48), vw, a3), ref worst);
-        }
-        if (!HalfVector.AllNormal(worst)) return false;
-        a0.StoreUnsafe(ref acc);
-        a1.StoreUnsafe(ref acc, 16);
-        a2.StoreUnsafe(ref acc, 32);
-        a3.StoreUnsafe(ref acc, 48);
-        return true;
-    }
 
-    // Lanes64 for two lane sets at once, eight accumulators in registers. Returns the sets where a value fell outside
-    // the normal f16 range (bit 0: x, bit 1: y), having stored only the others: one set's zero crossing (a lane within
-    // 2^-14 of 0, a few per cent of blocks here) then does not send its partner to AnyRange too.
+    // Two sets of 64 accumulator lanes in eight registers over m positions (value rows vStride apart, weights and
+    // scales wStride), rounded with the normal-range step only. Returns the sets where a value fell outside that range
+    // (bit 0: x, bit 1: y), having stored only the others (see AnyRange): one set's zero crossing (a lane within 2^-14
+    // of 0, a few per cent of blocks here) then does not send its partner to AnyRange too. No call inside the loop:
+    // one made the JIT keep the accumulators on the stack. Never inlined (KernelLoop.Options): an earlier one-set form,
+    // inlined into its caller beside the AnyRange calls, ran 3x slower in some builds.
     [MethodImpl(KernelLoop.Options)]
     private static int LanePair64(LaneSet x, LaneSet y, int vStride, int wStride, int m)
     {
@@ -451,7 +414,8 @@ internal sealed class FlashDecodeF16
         return failed;
     }
 
-    // As Lanes64 on 256-bit vectors: 64 lanes in eight registers (eight dependent chains, as LanePair64's).
+    // LanePair64's steps for one set on 256-bit vectors: 64 lanes in eight registers (eight dependent chains); false,
+    // having stored nothing, where a value fell outside the normal range.
     [MethodImpl(KernelLoop.Options)]
     private static bool Lanes64On256(ref float acc, ref float v, int vStride, ref float w, ref float rescale, int wStride, int m)
     {
