@@ -95,17 +95,18 @@ internal sealed class FlashDecodeF16
         _sum.Span[.._group].CopyTo(sum);
     }
 
+    // The queries in the layout the scores read: _queryPairs for ScorePairs (512-bit), _queryLanes for ScoreRows.
     private void SpreadQueries(ReadOnlySpan<float> queries)
     {
-        _queryLanes.Span.Clear();
-        _queryPairs.Span.Clear();
+        var spread = _wide ? _queryPairs : _queryLanes;
+        int copies = _wide ? 2 : 1;
+        spread.Span.Clear();
         for (int j = 0; j < _group; j++)
             for (int d = 0; d < _headDim; d++)
             {
-                int at = j / HeadLanes * _headDim + d, lane = j % HeadLanes;
+                int at = (j / HeadLanes * _headDim + d) * HeadLanes + j % HeadLanes;
                 float value = queries[j * _headDim + d];
-                _queryLanes[at * HeadLanes + lane] = value;
-                _queryPairs[2 * (at * HeadLanes + lane)] = _queryPairs[2 * (at * HeadLanes + lane) + 1] = value;
+                for (int c = 0; c < copies; c++) spread[copies * at + c] = value;
             }
     }
 
