@@ -52,14 +52,16 @@ internal static unsafe class PackedRows8Avx2
     [MethodImpl(KernelLoop.Options)]
     public static void Q4K(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
+        int blocks = p.Blocks;
         for (int t = 0; t < x.Tokens; t++)
+        {
+            byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
             for (int g = g0; g < g1; g++)
             {
                 var acc = Vector256<float>.Zero;
                 var accMin = Vector256<float>.Zero;
-                for (int b = 0; b < p.Blocks; b++)
+                for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
                 {
-                    byte* blk = p.Block(g, b);
                     KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                     sbyte* xb = x.Q(t) + 256 * b;
                     Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
@@ -76,18 +78,21 @@ internal static unsafe class PackedRows8Avx2
                 }
                 (acc - accMin).Store(y + t * yStride + 8 * g);
             }
+        }
     }
 
     [MethodImpl(KernelLoop.Options)]
     public static void Q4_0(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
+        int blocks = p.Blocks;
         for (int t = 0; t < x.Tokens; t++)
+        {
+            byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
             for (int g = g0; g < g1; g++)
             {
                 var acc = Vector256<float>.Zero;
-                for (int b = 0; b < p.Blocks; b++)
+                for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
                 {
-                    byte* blk = p.Block(g, b);
                     KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                     sbyte* xb = x.Q(t) + 32 * b;
                     var (lo0, hi0) = Products(blk + Rows8Pack.Q4_0QuantsOffset, xb, xb + 16, 2);
@@ -100,5 +105,6 @@ internal static unsafe class PackedRows8Avx2
                 }
                 acc.Store(y + t * yStride + 8 * g);
             }
+        }
     }
 }

@@ -41,12 +41,13 @@ internal static unsafe class PackedRows8Avx512
         var m4 = Vector512.Create((byte)0x0F);
         var sumi = stackalloc Vector512<int>[PackedRows8.TileTokens];
         var acc = stackalloc Vector256<float>[2 * PackedRows8.TileTokens];
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
         for (int g = g0; g < g1; g++)
         {
             for (int t = 0; t < 2 * nT; t++) acc[t] = Vector256<float>.Zero;
-            for (int b = 0; b < p.Blocks; b++)
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
-                byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                 for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
                 for (int c = 0; c < 4; c++)
@@ -102,12 +103,13 @@ internal static unsafe class PackedRows8Avx512
         int nT = x.Tokens;
         var m4 = Vector512.Create((byte)0x0F);
         var acc = stackalloc Vector256<float>[PackedRows8.TileTokens];
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
         for (int g = g0; g < g1; g++)
         {
             for (int t = 0; t < nT; t++) acc[t] = Vector256<float>.Zero;
-            for (int b = 0; b < p.Blocks; b++)
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
             {
-                byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                 var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
                 var d = PackedRows8.Q4_0Scales(blk);
@@ -134,14 +136,16 @@ internal static unsafe class PackedRows8Avx512
         float* d0 = (float*)x.Scales[0], d1 = (float*)x.Scales[1], d2 = (float*)x.Scales[2], d3 = (float*)x.Scales[3];
         var scalesLo = ScalesLo;
         var scalesHi = ScalesHi;
+        long groupBytes = p.GroupBytes;
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
         for (int g = g0; g < g1; g++)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector256<float> n0 = default, n1 = default, n2 = default, n3 = default;
-            for (int b = 0; b < p.Blocks; b++)
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
-                byte* blk = p.Block(g, b);
-                KernelLoop.Prefetch(blk + p.GroupBytes, Rows8Pack.Q4KBlockBytes);
+                KernelLoop.Prefetch(blk + groupBytes, Rows8Pack.Q4KBlockBytes);
                 Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
                 for (int c = 0; c < 4; c++)
                 {
@@ -179,12 +183,13 @@ internal static unsafe class PackedRows8Avx512
         sbyte* x0 = x.Q(0);
         int* s0 = x.S(0);
         float* d0 = (float*)x.Scales[0];
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
         for (int g = g0; g < g1; g++)
         {
             Vector256<float> a0 = default, n0 = default;
-            for (int b = 0; b < p.Blocks; b++)
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
-                byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                 Vector512<int> i0 = default;
                 for (int c = 0; c < 4; c++)
@@ -247,12 +252,13 @@ internal static unsafe class PackedRows8Avx512
         sbyte* x0 = x.Q(0), x1 = x.Q(1), x2 = x.Q(2), x3 = x.Q(3);
         int* s0 = x.S(0), s1 = x.S(1), s2 = x.S(2), s3 = x.S(3);
         float* d0 = (float*)x.Scales[0], d1 = (float*)x.Scales[1], d2 = (float*)x.Scales[2], d3 = (float*)x.Scales[3];
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
         for (int g = g0; g < g1; g++)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int b = 0; b < p.Blocks; b++)
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
             {
-                byte* blk = p.Block(g, b);
                 var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
                 var d = PackedRows8.Q4_0Scales(blk);
                 a0 = Q4_0Step(lo0, hi0, lo1, hi1, d, x0 + 32 * b, s0[b], d0[b], a0);
@@ -276,12 +282,13 @@ internal static unsafe class PackedRows8Avx512
         sbyte* x0 = x.Q(0);
         int* s0 = x.S(0);
         float* d0 = (float*)x.Scales[0];
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
         for (int g = g0; g < g1; g++)
         {
             Vector256<float> a0 = default;
-            for (int b = 0; b < p.Blocks; b++)
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
             {
-                byte* blk = p.Block(g, b);
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
                 var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
                 a0 = Q4_0Step(lo0, hi0, lo1, hi1, PackedRows8.Q4_0Scales(blk), x0 + 32 * b, s0[b], d0[b], a0);
