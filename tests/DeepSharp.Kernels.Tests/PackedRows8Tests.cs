@@ -144,21 +144,47 @@ public sealed class PackedRows8Tests
     }
 
     [Fact]
-    public void A_Q4_0_matrix_with_an_infinite_scale_keeps_the_file_layout()
+    public unsafe void Q4_K_blocks_keep_their_quants_on_cache_line_boundaries()
     {
-        const int rows = 16, cols = 64;
-        var (w, keep) = TestData.Weight(QuantType.Q4_0, rows, cols, seed: 7);
-        BitConverter.TryWriteBytes(keep.AsSpan((int)(9 * w.RowBytes) + 18, 2), (ushort)0x7C00);   // +inf in row 9, block 1
+        byte* memory = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(4 * Rows8Pack.Q4KBlockBytes, 64);
+        try
+        {
+            for (int k = 0; k < 4; k++)
+            {
+                byte* blk = memory + k * Rows8Pack.Q4KBlockBytes;
+                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
+                Assert.Equal(0, (long)quants % 64);
+                // Quants (1024 bytes) and head (160) fill the block without overlapping.
+                bool headFirst = head == blk && quants == blk + 160, quantsFirst = quants == blk && head == blk + 1024;
+                Assert.True(headFirst || quantsFirst, $"block {k}");
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(memory);
+        }
+    }
+
+    // Row 9, block 1: Q4_0's scale +inf; Q4_K's d +inf, or its dmin NaN (the packed kernels widen both as finite f16).
+    [Theory]
+    [InlineData(QuantType.Q4_0, 64, 18, (ushort)0x7C00)]
+    [InlineData(QuantType.Q4_K, 512, 144, (ushort)0x7C00)]
+    [InlineData(QuantType.Q4_K, 512, 146, (ushort)0x7E00)]
+    public void A_matrix_with_a_non_finite_scale_keeps_the_file_layout(QuantType type, int cols, int offset, ushort bits)
+    {
+        const int rows = 16;
+        var (w, keep) = TestData.Weight(type, rows, cols, seed: 7);
+        BitConverter.TryWriteBytes(keep.AsSpan((int)(9 * w.RowBytes) + offset, 2), bits);
         Assert.Null(Pack(w));
         Assert.False(w.PrepareForMatMul());
         var act = new Int8Activations(1, cols);
         using var pool = new Threading.WorkerPool(2);
         var mm = new MatMul(pool, cols, 1);
         var x = TestData.Random(cols, 29, 2f);
-        act.Quantize(ActivationRounding.PartnerOf(QuantType.Q4_0), x, 1, cols);
+        act.Quantize(ActivationRounding.PartnerOf(type), x, 1, cols);
         var y = new float[rows];
         mm.Run(w, x, 1, y);
-        TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.DotRepacked(KernelIsa.Scalar, QuantType.Q4_0, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
+        TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.DotRepacked(KernelIsa.Scalar, type, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
         GC.KeepAlive(keep);
     }
 }

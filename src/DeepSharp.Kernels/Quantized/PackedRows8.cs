@@ -77,9 +77,9 @@ internal static unsafe class PackedRows8
     /// 32-value sums B (pairs as in <see cref="PackedActivations"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Q4KMins(byte* blk, int* pairs)
+    public static Vector256<int> Q4KMins(byte* head, int* pairs)
     {
-        byte* m = blk + Rows8Pack.MinsOffset;
+        byte* m = head + Rows8Pack.MinsOffset;
         var s0 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m), Vector256.Create(pairs[0]).AsInt16());
         var s1 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m + 16), Vector256.Create(pairs[1]).AsInt16());
         var s2 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m + 32), Vector256.Create(pairs[2]).AsInt16());
@@ -104,6 +104,12 @@ internal static unsafe class PackedRows8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Q4_0Scales(byte* blk) =>
         Float.HalfVector.ToSingleFinite((short*)(blk + Rows8Pack.DOffset));
+
+    /// <summary>A packed Q4_K block's 8 row scales d and min scales dmin (the file's f16 bits, finite: see
+    /// <see cref="Rows8Pack"/>) from its head, as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> D, Vector256<float> DMin) Q4KScales(byte* head) =>
+        (Float.HalfVector.ToSingleFinite((short*)(head + Rows8Pack.DOffset)), Float.HalfVector.ToSingleFinite((short*)(head + Rows8Pack.DMinOffset)));
 
     /// <summary>8 bytes of activations broadcast to every 8-byte lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -38,12 +38,13 @@ internal static unsafe class PackedRows8Avx2
         return (lo, hi);
     }
 
-    // Half h (rows 4h..4h+3) of chunk c of a Q4_K block: scale·products in 8 int32 lanes.
+    // Half h (rows 4h..4h+3) of chunk c of a Q4_K block (its quants and head, Rows8Pack.Q4KParts): scale·products
+    // in 8 int32 lanes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q4KChunk(byte* blk, int c, int h, sbyte* xc)
+    private static Vector256<int> Q4KChunk(byte* quants, byte* head, int c, int h, sbyte* xc)
     {
-        var sc = Avx2.BroadcastVector128ToVector256(blk + Rows8Pack.ScalesOffset + 16 * c);
-        var (lo, hi) = Products(blk + Rows8Pack.Q4KQuantsOffset + 256 * c + 32 * h, xc, xc + 32, 4);
+        var sc = Avx2.BroadcastVector128ToVector256(head + Rows8Pack.ScalesOffset + 16 * c);
+        var (lo, hi) = Products(quants + 256 * c + 32 * h, xc, xc + 32, 4);
         var scLo = Avx2.Shuffle(sc, h == 0 ? ScalesLo0 : ScalesLo1).AsInt16();
         var scHi = Avx2.Shuffle(sc, h == 0 ? ScalesHi0 : ScalesHi1).AsInt16();
         return Avx2.MultiplyAddAdjacent(lo, scLo) + Avx2.MultiplyAddAdjacent(hi, scHi);
@@ -64,17 +65,17 @@ internal static unsafe class PackedRows8Avx2
                 {
                     KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                     sbyte* xb = x.Q(t) + 256 * b;
+                    Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
                     Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
                     for (int c = 0; c < 4; c++)
                     {
-                        s0 += Q4KChunk(blk, c, 0, xb + 64 * c);
-                        s1 += Q4KChunk(blk, c, 1, xb + 64 * c);
+                        s0 += Q4KChunk(quants, head, c, 0, xb + 64 * c);
+                        s1 += Q4KChunk(quants, head, c, 1, xb + 64 * c);
                     }
                     var xd = Vector256.Create(x.Scale(t, b));
-                    var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
-                    var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
+                    var (d, dmin) = PackedRows8.Q4KScales(head);
                     acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(RowSums(s0, s1)), d * xd, acc);
-                    accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(blk, x.S(t) + 4 * b)), dmin * xd, accMin);
+                    accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(head, x.S(t) + 4 * b)), dmin * xd, accMin);
                 }
                 (acc - accMin).Store(y + t * yStride + 8 * g);
             }

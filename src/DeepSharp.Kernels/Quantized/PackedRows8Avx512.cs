@@ -49,10 +49,11 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
                 for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
                 for (int c = 0; c < 4; c++)
                 {
-                    byte* q = blk + Rows8Pack.Q4KQuantsOffset + 256 * c;
+                    byte* q = quants + 256 * c;
                     var v0 = Vector512.Load(q);
                     var v1 = Vector512.Load(q + 64);
                     var v2 = Vector512.Load(q + 128);
@@ -61,7 +62,7 @@ internal static unsafe class PackedRows8Avx512
                     var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
                     var lo2 = v2 & m4; var hi2 = Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4;
                     var lo3 = v3 & m4; var hi3 = Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4;
-                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
+                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(head + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
                     var scLo = Avx512BW.Shuffle(sc, ScalesLo).AsInt16();
                     var scHi = Avx512BW.Shuffle(sc, ScalesHi).AsInt16();
                     for (int t = 0; t < nT; t++)
@@ -73,12 +74,11 @@ internal static unsafe class PackedRows8Avx512
                         sumi[t] += Avx512BW.MultiplyAddAdjacent(pLo, scLo) + Avx512BW.MultiplyAddAdjacent(pHi, scHi);
                     }
                 }
-                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
-                var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
+                var (d, dmin) = PackedRows8.Q4KScales(head);
                 for (int t = 0; t < nT; t++)
                 {
                     var xd = Vector256.Create(x.Scale(t, b));
-                    var mins = PackedRows8.Q4KMins(blk, x.S(t) + 4 * b);
+                    var mins = PackedRows8.Q4KMins(head, x.S(t) + 4 * b);
                     acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sumi[t])), d * xd, acc[t]);
                     acc[nT + t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(mins), dmin * xd, acc[nT + t]);
                 }
@@ -146,11 +146,12 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
                 KernelLoop.Prefetch(blk + groupBytes, Rows8Pack.Q4KBlockBytes);
+                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
                 Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
                 for (int c = 0; c < 4; c++)
                 {
-                    var n = Nibbles.Load(blk + Rows8Pack.Q4KQuantsOffset + 256 * c, m4);
-                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
+                    var n = Nibbles.Load(quants + 256 * c, m4);
+                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(head + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
                     var scLo = Avx512BW.Shuffle(sc, scalesLo).AsInt16();
                     var scHi = Avx512BW.Shuffle(sc, scalesHi).AsInt16();
                     int at = 256 * b + 64 * c;
@@ -159,12 +160,11 @@ internal static unsafe class PackedRows8Avx512
                     i2 += ChunkSums(n, scLo, scHi, x2 + at);
                     i3 += ChunkSums(n, scLo, scHi, x3 + at);
                 }
-                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
-                var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
-                Accumulate(i0, blk, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
-                Accumulate(i1, blk, d, dmin, d1[b], s1 + 4 * b, ref a1, ref n1);
-                Accumulate(i2, blk, d, dmin, d2[b], s2 + 4 * b, ref a2, ref n2);
-                Accumulate(i3, blk, d, dmin, d3[b], s3 + 4 * b, ref a3, ref n3);
+                var (d, dmin) = PackedRows8.Q4KScales(head);
+                Accumulate(i0, head, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
+                Accumulate(i1, head, d, dmin, d1[b], s1 + 4 * b, ref a1, ref n1);
+                Accumulate(i2, head, d, dmin, d2[b], s2 + 4 * b, ref a2, ref n2);
+                Accumulate(i3, head, d, dmin, d3[b], s3 + 4 * b, ref a3, ref n3);
             }
             (a0 - n0).Store(y + 8 * g);
             (a1 - n1).Store(y + yStride + 8 * g);
@@ -191,16 +191,16 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
                 Vector512<int> i0 = default;
                 for (int c = 0; c < 4; c++)
                 {
-                    var n = Nibbles.Load(blk + Rows8Pack.Q4KQuantsOffset + 256 * c, m4);
-                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(blk + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
+                    var n = Nibbles.Load(quants + 256 * c, m4);
+                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(head + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
                     i0 += ChunkSums(n, Avx512BW.Shuffle(sc, scalesLo).AsInt16(), Avx512BW.Shuffle(sc, scalesHi).AsInt16(), x0 + 256 * b + 64 * c);
                 }
-                var d = Avx.LoadVector256((float*)(blk + Rows8Pack.DOffset));
-                var dmin = Avx.LoadVector256((float*)(blk + Rows8Pack.DMinOffset));
-                Accumulate(i0, blk, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
+                var (d, dmin) = PackedRows8.Q4KScales(head);
+                Accumulate(i0, head, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
             }
             (a0 - n0).Store(y + 8 * g);
         }
@@ -237,12 +237,12 @@ internal static unsafe class PackedRows8Avx512
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(Vector512<int> sums, byte* blk, Vector256<float> d, Vector256<float> dmin, float xScale, int* pairs,
+    private static void Accumulate(Vector512<int> sums, byte* head, Vector256<float> d, Vector256<float> dmin, float xScale, int* pairs,
         ref Vector256<float> acc, ref Vector256<float> accMin)
     {
         var xd = Vector256.Create(xScale);
         acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sums)), d * xd, acc);
-        accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(blk, pairs)), dmin * xd, accMin);
+        accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(head, pairs)), dmin * xd, accMin);
     }
 
     // Q4_0's full tile with its accumulators in registers (as Q4KFourTokens); same float steps as the loop in Q4_0.
