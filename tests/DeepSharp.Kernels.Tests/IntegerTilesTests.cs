@@ -48,6 +48,30 @@ public sealed class IntegerTilesTests
         GC.KeepAlive(keep);
     }
 
+    // Q8_0 quants at −128 and ±127 against activations at ±127, token counts through the 4-token tiles: the
+    // AVX-512 tile's byte products (|w|·(x·sign w), two to an int16) reach 2·128·127 here, the most they can.
+    [Fact]
+    public void Extreme_Q8_0_values_equal_the_scalar_reference()
+    {
+        const int rows = 8, cols = 96, tokens = 8;
+        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: 5);
+        for (int r = 0; r < rows; r++)
+            for (int b = 0; b < cols / 32; b++)
+                for (int i = 0; i < 32; i++)
+                    keep[r * (int)w.RowBytes + 34 * b + 2 + i] = unchecked((byte)(((i + r + b) % 3) switch { 0 => -128, 1 => 127, _ => -127 }));
+        var x = new float[tokens * cols];
+        for (int t = 0; t < tokens; t++)
+            for (int i = 0; i < cols; i++) x[t * cols + i] = ((i / 4 + t) % 2 == 0 ? 1f : -1f) * (1 + t);
+        var act = new Int8Activations(tokens, cols);
+        act.Quantize(ActivationRounding.PartnerOf(QuantType.Q8_0), x, tokens, cols);
+        var y = new float[tokens * rows];
+        for (int r0 = 0; r0 < rows; r0 += IntegerTiles.Rows) IntegerTiles.Dot(w, r0, act, tokens, y, rows);
+        for (int t = 0; t < tokens; t++)
+            for (int r = 0; r < rows; r++)
+                TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(t)), y[t * rows + r], $"t={t} r={r}");
+        GC.KeepAlive(keep);
+    }
+
     [Theory]
     [InlineData(QuantType.Q8_0, 32)]
     [InlineData(QuantType.Q8_0, 96)]
