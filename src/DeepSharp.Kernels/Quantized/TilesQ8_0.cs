@@ -305,6 +305,7 @@ internal static class TilesQ8_0
                 Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride))));
             var d23 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride))),
                 Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride))));
+            // Token by token, written out: a helper returning both accumulators as a pair ran 5–10% slower.
             var x0 = Both(ref q0, b); var s0 = Vector512.Create(Unsafe.Add(ref xd0, b));
             p0 = SignStep(a01, n01, x0, d01 * s0, p0);
             r0 = SignStep(a23, n23, x0, d23 * s0, r0);
