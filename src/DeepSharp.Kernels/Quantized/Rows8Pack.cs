@@ -36,7 +36,7 @@ namespace DeepSharp.Kernels.Quantized;
 internal sealed unsafe class Rows8Pack
 {
     public const int Q4KBlockBytes = 1184, Q4_0BlockBytes = 144, Q8_0BlockBytes = 272;
-    // Q4_K's offsets (D, DMin, Scales, Mins) are within its block's head (see Q4KParts).
+    // D: the scales' place in a Q4_0 or Q8_0 block and in a Q4_K block's head (see Q4KParts); DMin, Scales, Mins: Q4_K's.
     public const int DOffset = 0, DMinOffset = 16, ScalesOffset = 32, MinsOffset = 96, Q4_0QuantsOffset = 16, Q8_0QuantsOffset = 16;
     private const int Q4KQuantBytes = 1024, Q4KHeadBytes = 160;
 
@@ -150,12 +150,11 @@ internal sealed unsafe class Rows8Pack
                 for (int b = 0; b < pack.Blocks; b++)
                 {
                     byte* blk = pack.Block(g0 + g, b);
-                    Q4KParts(blk, out byte* quants, out byte* head);
                     for (int r = 0; r < 8; r++)
                     {
                         var src = chunk.Slice((8 * g + r) * (int)rowBytes, (int)rowBytes);
                         bool finite = type == QuantType.Q4_K
-                            ? PackQ4KRow(src.Slice(b * 144, 144), r, new Span<byte>(head, Q4KHeadBytes), new Span<byte>(quants, Q4KQuantBytes))
+                            ? PackQ4KRow(src.Slice(b * 144, 144), r, blk)
                             : PackQ4_0Row(src.Slice(b * 18, 18), r, new Span<byte>(blk, Q4_0BlockBytes));
                         if (!finite) return null;
                     }
@@ -165,10 +164,13 @@ internal sealed unsafe class Rows8Pack
         return pack;
     }
 
-    // False where the block's d or dmin is infinite or NaN.
-    private static bool PackQ4KRow(ReadOnlySpan<byte> blk, int r, Span<byte> head, Span<byte> quants)
+    // Row r of the packed block at dst; false where the file block's d or dmin is infinite or NaN.
+    private static bool PackQ4KRow(ReadOnlySpan<byte> blk, int r, byte* dst)
     {
         if (!float.IsFinite(IntegerDotScalar.Half(blk, 0)) || !float.IsFinite(IntegerDotScalar.Half(blk, 2))) return false;
+        Q4KParts(dst, out byte* quantsAt, out byte* headAt);
+        var head = new Span<byte>(headAt, Q4KHeadBytes);
+        var quants = new Span<byte>(quantsAt, Q4KQuantBytes);
         blk[..2].CopyTo(head.Slice(DOffset + 2 * r, 2));
         blk.Slice(2, 2).CopyTo(head.Slice(DMinOffset + 2 * r, 2));
         var scales = blk.Slice(4, 12);
