@@ -15,7 +15,7 @@ internal static class IntegerDotAvx512
 {
     // 16 int32 lanes: lanes 0-7 from the first 32 bytes, 8-15 from the next 32, each the sum of 4 products.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> UnsignedLanes(Vector512<byte> w, Vector512<sbyte> x) =>
+    internal static Vector512<int> UnsignedLanes(Vector512<byte> w, Vector512<sbyte> x) =>
         Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(w, x), Vector512<short>.One);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

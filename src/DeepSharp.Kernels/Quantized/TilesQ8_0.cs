@@ -337,8 +337,8 @@ internal static class TilesQ8_0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> SignStep(Vector512<byte> absW, Vector512<sbyte> negW, Vector512<sbyte> x, Vector512<float> d, Vector512<float> acc)
     {
-        var xs = (x ^ negW) - negW;
-        var lanes = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(absW, xs), Vector512<short>.One);
+        // IntegerDotAvx512.SignedLanes' steps, with |w| and w's signs formed once per block for all four tokens.
+        var lanes = IntegerDotAvx512.UnsignedLanes(absW, (x ^ negW) - negW);
         return Avx512F.FusedMultiplyAdd(d, Avx512F.ConvertToVector512Single(lanes), acc);
     }
 
