@@ -143,26 +143,23 @@ public sealed class PackedRows8Tests
         GC.KeepAlive(keep);
     }
 
-    [Fact]
-    public unsafe void Q4_K_blocks_keep_their_quants_on_cache_line_boundaries()
+    // Decode streams the packed copy every token: it holds exactly the file's bytes, and each Q4_K block starts a cache
+    // line, so the quants' 64-byte loads never straddle two.
+    [Theory]
+    [InlineData(QuantType.Q4_0, 96)]
+    [InlineData(QuantType.Q4_K, 768)]
+    [InlineData(QuantType.Q8_0, 96)]
+    public unsafe void A_packed_matrix_is_the_file_size_and_its_Q4_K_blocks_start_cache_lines(QuantType type, int cols)
     {
-        byte* memory = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(4 * Rows8Pack.Q4KBlockBytes, 64);
-        try
-        {
-            for (int k = 0; k < 4; k++)
-            {
-                byte* blk = memory + k * Rows8Pack.Q4KBlockBytes;
-                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
-                Assert.Equal(0, (long)quants % 64);
-                // Quants (1024 bytes) and head (160) fill the block without overlapping.
-                bool headFirst = head == blk && quants == blk + 160, quantsFirst = quants == blk && head == blk + 1024;
-                Assert.True(headFirst || quantsFirst, $"block {k}");
-            }
-        }
-        finally
-        {
-            System.Runtime.InteropServices.NativeMemory.AlignedFree(memory);
-        }
+        const int rows = 16;
+        var (w, keep) = TestData.Weight(type, rows, cols, seed: 3);
+        var pack = Pack(w)!;
+        Assert.Equal(rows * w.RowBytes, pack.ByteLength);
+        if (type == QuantType.Q4_K)
+            for (int g = 0; g < pack.Groups; g++)
+                for (int b = 0; b < pack.Blocks; b++)
+                    Assert.Equal(0, (long)pack.Block(g, b) % 64);
+        GC.KeepAlive(keep);
     }
 
     // Row 9, block 1: Q4_0's scale +inf; Q4_K's d +inf, or its dmin NaN (the packed kernels widen both as finite f16).

@@ -73,19 +73,33 @@ internal static unsafe class PackedRows8
     }
 
     /// <summary>
-    /// Q4_K mins of one block for 8 rows: lane r = Σ_i min[r][2i]·B[2i] + min[r][2i+1]·B[2i+1] with the token's
-    /// 32-value sums B (pairs as in <see cref="PackedActivations"/>).
+    /// The 6-bit scales of a packed Q4_K block's 8 rows from its head's scale words (<see cref="Rows8Pack"/>):
+    /// dword r of <c>S03</c> holds row r's scales 0–3 (byte k: scale k), of <c>S47</c> its scales 4–7. llama.cpp's
+    /// get_scale_min_k4 for all 8 rows and 4 scales at once: scale k &lt; 4 is the low 6 bits of byte k; scale 4 + k
+    /// the low nibble of byte 8 + k with the top 2 bits of byte k above it (<c>(w >> 2) &amp; 0x30</c> moves each
+    /// byte's bits 6–7 to bits 4–5 of the same byte).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Q4KMins(byte* head, int* pairs)
+    public static (Vector256<uint> S03, Vector256<uint> S47) Q4KScaleWords(byte* head)
     {
-        byte* m = head + Rows8Pack.MinsOffset;
-        var s0 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m), Vector256.Create(pairs[0]).AsInt16());
-        var s1 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m + 16), Vector256.Create(pairs[1]).AsInt16());
-        var s2 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m + 32), Vector256.Create(pairs[2]).AsInt16());
-        var s3 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m + 48), Vector256.Create(pairs[3]).AsInt16());
-        return (s0 + s1) + (s2 + s3);
+        var (w0, w2) = (ScaleWord(head, 0), ScaleWord(head, 2));
+        return (w0 & Vector256.Create(0x3F3F3F3Fu), (w2 & Vector256.Create(0x0F0F0F0Fu)) | ((w0 >> 2) & Vector256.Create(0x30303030u)));
     }
+
+    /// <summary>
+    /// The 6-bit mins likewise (dword r of <c>M03</c>: row r's mins 0–3, of <c>M47</c>: mins 4–7): min k &lt; 4 is the
+    /// low 6 bits of byte 4 + k, min 4 + k the high nibble of byte 8 + k with the top 2 bits of byte 4 + k above it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<uint> M03, Vector256<uint> M47) Q4KMinWords(byte* head)
+    {
+        var (w1, w2) = (ScaleWord(head, 1), ScaleWord(head, 2));
+        return (w1 & Vector256.Create(0x3F3F3F3Fu), ((w2 >> 4) & Vector256.Create(0x0F0F0F0Fu)) | ((w1 >> 2) & Vector256.Create(0x30303030u)));
+    }
+
+    // The 8 rows' file scale bytes 4w .. 4w + 3, one dword per row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> ScaleWord(byte* head, int w) => Vector256.Load((uint*)(head + Rows8Pack.ScaleWordsOffset + 32 * w));
 
     /// <summary>
     /// Bytes ahead of the block being read that the kernels streaming a group's blocks once (decode's one token, and
@@ -119,18 +133,16 @@ internal static unsafe class PackedRows8
     public static Vector256<sbyte> Broadcast256(sbyte* x) => Vector256.Create(*(long*)x).AsSByte();
 
     /// <summary>
-    /// pshufb indices that spread 8 scale bytes (row r at byte r, or 8 + r with <paramref name="high"/>) over the
-    /// int16 lanes of the rows' 8-byte quant lanes: int16 lane j of a vector whose first row is
-    /// <paramref name="firstRow"/> takes row firstRow + j/4 (per 128-bit lane, which pshufb works in); high bytes zero.
+    /// pshufb indices that spread one scale byte per row over the int16 lanes of the rows' 8-byte quant lanes: in each
+    /// 128-bit lane (two rows, as pshufb works), int16 lanes 0–3 take byte <paramref name="k"/> and lanes 4–7 byte
+    /// 8 + k — byte k of each row's scale dword once the dwords are widened to 64-bit lanes, row r in lane r; high
+    /// bytes zero.
     /// </summary>
-    public static byte[] ScaleSpread(int bytes, int firstRow, bool high)
+    public static byte[] ScaleSpread(int bytes, int k)
     {
         var idx = new byte[bytes];
         for (int p = 0; p < bytes; p++)
-        {
-            int lane = p / 16, j = 8 * lane + (p % 16) / 2;
-            idx[p] = p % 2 == 1 ? (byte)0x80 : (byte)((high ? 8 : 0) + firstRow + j / 4);
-        }
+            idx[p] = p % 2 == 1 ? (byte)0x80 : (byte)(8 * ((p % 16) / 8) + k);
         return idx;
     }
 }

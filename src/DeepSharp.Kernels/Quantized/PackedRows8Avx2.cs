@@ -11,10 +11,9 @@ namespace DeepSharp.Kernels.Quantized;
 [SkipLocalsInit]
 internal static unsafe class PackedRows8Avx2
 {
-    private static readonly Vector256<byte> ScalesLo0 = Vector256.Create(PackedRows8.ScaleSpread(32, 0, high: false));
-    private static readonly Vector256<byte> ScalesHi0 = Vector256.Create(PackedRows8.ScaleSpread(32, 0, high: true));
-    private static readonly Vector256<byte> ScalesLo1 = Vector256.Create(PackedRows8.ScaleSpread(32, 4, high: false));
-    private static readonly Vector256<byte> ScalesHi1 = Vector256.Create(PackedRows8.ScaleSpread(32, 4, high: true));
+    // pshufb indices putting byte 0 / byte 1 of each row's widened scale dword beside the row's products.
+    private static readonly Vector256<byte> Spread0 = Vector256.Create(PackedRows8.ScaleSpread(32, 0));
+    private static readonly Vector256<byte> Spread1 = Vector256.Create(PackedRows8.ScaleSpread(32, 1));
     private static readonly Vector256<int> RowOrder = Vector256.Create(0, 1, 4, 5, 2, 3, 6, 7);
 
     // Rows 0–3 (two int32 lanes each) and rows 4–7 → lane r = row r's sum.
@@ -38,16 +37,39 @@ internal static unsafe class PackedRows8Avx2
         return (lo, hi);
     }
 
-    // Half h (rows 4h..4h+3) of chunk c of a Q4_K block (its quants and head, Rows8Pack.Q4KParts): scale·products
-    // in 8 int32 lanes.
+    // Half h (rows 4h..4h+3) of chunk c of a Q4_K block, its scales (2c, 2c + 1) in bytes 0 and 1 of each row's
+    // 64-bit lane of scaleLanes: scale·products in 8 int32 lanes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q4KChunk(byte* quants, byte* head, int c, int h, sbyte* xc)
+    private static Vector256<int> Q4KChunk(byte* quants, Vector256<ulong> scaleLanes, int c, int h, sbyte* xc)
     {
-        var sc = Avx2.BroadcastVector128ToVector256(head + Rows8Pack.ScalesOffset + 16 * c);
         var (lo, hi) = Products(quants + 256 * c + 32 * h, xc, xc + 32, 4);
-        var scLo = Avx2.Shuffle(sc, h == 0 ? ScalesLo0 : ScalesLo1).AsInt16();
-        var scHi = Avx2.Shuffle(sc, h == 0 ? ScalesHi0 : ScalesHi1).AsInt16();
+        var scLo = Avx2.Shuffle(scaleLanes.AsByte(), Spread0).AsInt16();
+        var scHi = Avx2.Shuffle(scaleLanes.AsByte(), Spread1).AsInt16();
         return Avx2.MultiplyAddAdjacent(lo, scLo) + Avx2.MultiplyAddAdjacent(hi, scHi);
+    }
+
+    // Rows 4h..4h+3 of a block's scale words (PackedRows8.Q4KScaleWords) for chunk c, one row per 64-bit lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> ChunkScaleLanes(Vector256<uint> s03, Vector256<uint> s47, int c, int h)
+    {
+        var words = c < 2 ? s03 : s47;
+        var lanes = Avx2.ConvertToVector256Int64(h == 0 ? words.GetLower() : words.GetUpper()).AsUInt64();
+        return c % 2 == 0 ? lanes : Avx2.ShiftRightLogical(lanes, 16);
+    }
+
+    // Lane r ← Σ_k min[r][k]·B[k] over a block's 8 mins (PackedRows8.Q4KMinWords) with the token's 32-value sums B
+    // (int16, in the pairs of PackedActivations): ≤ 63·4096 per product, exact in int32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q4KMins(byte* head, int* pairs)
+    {
+        var (m03, m47) = PackedRows8.Q4KMinWords(head);
+        var b03 = Vector256.Create(*(long*)pairs).AsInt16();
+        var b47 = Vector256.Create(*(long*)(pairs + 2)).AsInt16();
+        var rows03 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m03.GetLower().AsByte()), b03)
+            + Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m47.GetLower().AsByte()), b47);
+        var rows47 = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m03.GetUpper().AsByte()), b03)
+            + Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(m47.GetUpper().AsByte()), b47);
+        return RowSums(rows03, rows47);
     }
 
     [MethodImpl(KernelLoop.Options)]
@@ -65,17 +87,18 @@ internal static unsafe class PackedRows8Avx2
                 {
                     KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
                     sbyte* xb = x.Q(t) + 256 * b;
-                    Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
+                    byte* head = blk + Rows8Pack.Q4KHeadOffset;
+                    var (s03, s47) = PackedRows8.Q4KScaleWords(head);
                     Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
                     for (int c = 0; c < 4; c++)
                     {
-                        s0 += Q4KChunk(quants, head, c, 0, xb + 64 * c);
-                        s1 += Q4KChunk(quants, head, c, 1, xb + 64 * c);
+                        s0 += Q4KChunk(blk, ChunkScaleLanes(s03, s47, c, 0), c, 0, xb + 64 * c);
+                        s1 += Q4KChunk(blk, ChunkScaleLanes(s03, s47, c, 1), c, 1, xb + 64 * c);
                     }
                     var xd = Vector256.Create(x.Scale(t, b));
                     var (d, dmin) = PackedRows8.Q4KScales(head);
                     acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(RowSums(s0, s1)), d * xd, acc);
-                    accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(head, x.S(t) + 4 * b)), dmin * xd, accMin);
+                    accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Q4KMins(head, x.S(t) + 4 * b)), dmin * xd, accMin);
                 }
                 (acc - accMin).Store(y + t * yStride + 8 * g);
             }

@@ -12,8 +12,9 @@ namespace DeepSharp.Kernels.Quantized;
 [SkipLocalsInit]
 internal static unsafe class PackedRows8Avx512
 {
-    private static readonly Vector512<byte> ScalesLo = Vector512.Create(PackedRows8.ScaleSpread(64, 0, high: false));
-    private static readonly Vector512<byte> ScalesHi = Vector512.Create(PackedRows8.ScaleSpread(64, 0, high: true));
+    // pshufb indices putting byte 0 / byte 1 of each row's widened scale dword beside the row's products.
+    private static readonly Vector512<byte> Spread0 = Vector512.Create(PackedRows8.ScaleSpread(64, 0));
+    private static readonly Vector512<byte> Spread1 = Vector512.Create(PackedRows8.ScaleSpread(64, 1));
 
     // Lane r ← lanes 2r + 2r+1 (exact int32).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -39,6 +40,7 @@ internal static unsafe class PackedRows8Avx512
         }
         int nT = x.Tokens;
         var m4 = Vector512.Create((byte)0x0F);
+        var (spread0, spread1) = (Spread0, Spread1);
         var sumi = stackalloc Vector512<int>[PackedRows8.TileTokens];
         var acc = stackalloc Vector256<float>[2 * PackedRows8.TileTokens];
         int blocks = p.Blocks;
@@ -49,36 +51,22 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
-                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
+                byte* head = blk + Rows8Pack.Q4KHeadOffset;
+                var (s03, s47) = ScaleLanes(head);
                 for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
                 for (int c = 0; c < 4; c++)
                 {
-                    byte* q = quants + 256 * c;
-                    var v0 = Vector512.Load(q);
-                    var v1 = Vector512.Load(q + 64);
-                    var v2 = Vector512.Load(q + 128);
-                    var v3 = Vector512.Load(q + 192);
-                    var lo0 = v0 & m4; var hi0 = Avx512BW.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & m4;
-                    var lo1 = v1 & m4; var hi1 = Avx512BW.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & m4;
-                    var lo2 = v2 & m4; var hi2 = Avx512BW.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & m4;
-                    var lo3 = v3 & m4; var hi3 = Avx512BW.ShiftRightLogical(v3.AsUInt16(), 4).AsByte() & m4;
-                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(head + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
-                    var scLo = Avx512BW.Shuffle(sc, ScalesLo).AsInt16();
-                    var scHi = Avx512BW.Shuffle(sc, ScalesHi).AsInt16();
+                    var n = Nibbles.Load(blk + 256 * c, m4);
+                    var (scLo, scHi) = Spread(ChunkScaleLanes(s03, s47, c), spread0, spread1);
                     for (int t = 0; t < nT; t++)
-                    {
-                        sbyte* xc = x.Q(t) + 256 * b + 64 * c;
-                        // ≤ 8 products of 15·127 per int16 lane: no saturation.
-                        var pLo = (Products(lo0, xc) + Products(lo1, xc + 8)) + (Products(lo2, xc + 16) + Products(lo3, xc + 24));
-                        var pHi = (Products(hi0, xc + 32) + Products(hi1, xc + 40)) + (Products(hi2, xc + 48) + Products(hi3, xc + 56));
-                        sumi[t] += Avx512BW.MultiplyAddAdjacent(pLo, scLo) + Avx512BW.MultiplyAddAdjacent(pHi, scHi);
-                    }
+                        sumi[t] += ChunkSums(n, scLo, scHi, x.Q(t) + 256 * b + 64 * c);
                 }
                 var (d, dmin) = PackedRows8.Q4KScales(head);
+                var (m03, m47) = MinLanes(head);
                 for (int t = 0; t < nT; t++)
                 {
                     var xd = Vector256.Create(x.Scale(t, b));
-                    var mins = PackedRows8.Q4KMins(head, x.S(t) + 4 * b);
+                    var mins = Q4KMins(m03, m47, x.S(t) + 4 * b);
                     acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sumi[t])), d * xd, acc[t]);
                     acc[nT + t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(mins), dmin * xd, acc[nT + t]);
                 }
@@ -86,6 +74,43 @@ internal static unsafe class PackedRows8Avx512
             for (int t = 0; t < nT; t++) (acc[t] - acc[nT + t]).Store(y + t * yStride + 8 * g);
         }
     }
+
+    // A packed Q4_K block's scale words (PackedRows8.Q4KScaleWords) widened to one row per 64-bit lane, the rows'
+    // places in the quant loads.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<ulong> S03, Vector512<ulong> S47) ScaleLanes(byte* head)
+    {
+        var (s03, s47) = PackedRows8.Q4KScaleWords(head);
+        return (Avx512F.ConvertToVector512UInt64(s03), Avx512F.ConvertToVector512UInt64(s47));
+    }
+
+    // Chunk c's scales (2c for its low nibbles, 2c + 1 for its high ones) in bytes 0 and 1 of each row's lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> ChunkScaleLanes(Vector512<ulong> s03, Vector512<ulong> s47, int c)
+    {
+        var v = c < 2 ? s03 : s47;
+        return c % 2 == 0 ? v : Avx512F.ShiftRightLogical(v, 16);
+    }
+
+    // Bytes 0 and 1 of each row's lane as the int16 scales of its low- and high-nibble products.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<short> Lo, Vector512<short> Hi) Spread(Vector512<ulong> lanes, Vector512<byte> spread0, Vector512<byte> spread1) =>
+        (Avx512BW.Shuffle(lanes.AsByte(), spread0).AsInt16(), Avx512BW.Shuffle(lanes.AsByte(), spread1).AsInt16());
+
+    // A packed Q4_K block's 6-bit mins as int16, row r in 64-bit lane r (mins 0–3, then 4–7).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<short> M03, Vector512<short> M47) MinLanes(byte* head)
+    {
+        var (m03, m47) = PackedRows8.Q4KMinWords(head);
+        return (Avx512BW.ConvertToVector512Int16(m03.AsByte()), Avx512BW.ConvertToVector512Int16(m47.AsByte()));
+    }
+
+    // Lane r ← Σ_k min[r][k]·B[k] over the block's 8 mins with the token's 32-value sums B (int16, in the pairs of
+    // PackedActivations): ≤ 63·4096 per product, exact in int32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Q4KMins(Vector512<short> m03, Vector512<short> m47, int* pairs) =>
+        PairSums(Avx512BW.MultiplyAddAdjacent(m03, Vector512.Create(*(long*)pairs).AsInt16())
+            + Avx512BW.MultiplyAddAdjacent(m47, Vector512.Create(*(long*)(pairs + 2)).AsInt16()));
 
     [MethodImpl(KernelLoop.Options)]
     public static void Q4_0(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
@@ -134,8 +159,7 @@ internal static unsafe class PackedRows8Avx512
         sbyte* x0 = x.Q(0), x1 = x.Q(1), x2 = x.Q(2), x3 = x.Q(3);
         int* s0 = x.S(0), s1 = x.S(1), s2 = x.S(2), s3 = x.S(3);
         float* d0 = (float*)x.Scales[0], d1 = (float*)x.Scales[1], d2 = (float*)x.Scales[2], d3 = (float*)x.Scales[3];
-        var scalesLo = ScalesLo;
-        var scalesHi = ScalesHi;
+        var (spread0, spread1) = (Spread0, Spread1);
         long groupBytes = p.GroupBytes;
         int blocks = p.Blocks;
         byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
@@ -146,14 +170,13 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
                 KernelLoop.Prefetch(blk + groupBytes, Rows8Pack.Q4KBlockBytes);
-                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
+                byte* head = blk + Rows8Pack.Q4KHeadOffset;
+                var (s03, s47) = ScaleLanes(head);
                 Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
                 for (int c = 0; c < 4; c++)
                 {
-                    var n = Nibbles.Load(quants + 256 * c, m4);
-                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(head + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
-                    var scLo = Avx512BW.Shuffle(sc, scalesLo).AsInt16();
-                    var scHi = Avx512BW.Shuffle(sc, scalesHi).AsInt16();
+                    var n = Nibbles.Load(blk + 256 * c, m4);
+                    var (scLo, scHi) = Spread(ChunkScaleLanes(s03, s47, c), spread0, spread1);
                     int at = 256 * b + 64 * c;
                     i0 += ChunkSums(n, scLo, scHi, x0 + at);
                     i1 += ChunkSums(n, scLo, scHi, x1 + at);
@@ -161,10 +184,11 @@ internal static unsafe class PackedRows8Avx512
                     i3 += ChunkSums(n, scLo, scHi, x3 + at);
                 }
                 var (d, dmin) = PackedRows8.Q4KScales(head);
-                Accumulate(i0, head, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
-                Accumulate(i1, head, d, dmin, d1[b], s1 + 4 * b, ref a1, ref n1);
-                Accumulate(i2, head, d, dmin, d2[b], s2 + 4 * b, ref a2, ref n2);
-                Accumulate(i3, head, d, dmin, d3[b], s3 + 4 * b, ref a3, ref n3);
+                var (m03, m47) = MinLanes(head);
+                Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
+                Accumulate(i1, Q4KMins(m03, m47, s1 + 4 * b), d, dmin, d1[b], ref a1, ref n1);
+                Accumulate(i2, Q4KMins(m03, m47, s2 + 4 * b), d, dmin, d2[b], ref a2, ref n2);
+                Accumulate(i3, Q4KMins(m03, m47, s3 + 4 * b), d, dmin, d3[b], ref a3, ref n3);
             }
             (a0 - n0).Store(y + 8 * g);
             (a1 - n1).Store(y + yStride + 8 * g);
@@ -179,7 +203,7 @@ internal static unsafe class PackedRows8Avx512
     private static void Q4KOneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
     {
         var m4 = Vector512.Create((byte)0x0F);
-        var (scalesLo, scalesHi) = (ScalesLo, ScalesHi);
+        var (spread0, spread1) = (Spread0, Spread1);
         sbyte* x0 = x.Q(0);
         int* s0 = x.S(0);
         float* d0 = (float*)x.Scales[0];
@@ -191,19 +215,28 @@ internal static unsafe class PackedRows8Avx512
             for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
             {
                 KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
-                Rows8Pack.Q4KParts(blk, out byte* quants, out byte* head);
-                Vector512<int> i0 = default;
-                for (int c = 0; c < 4; c++)
-                {
-                    var n = Nibbles.Load(quants + 256 * c, m4);
-                    var sc = Avx512F.BroadcastVector128ToVector512((int*)(head + Rows8Pack.ScalesOffset + 16 * c)).AsByte();
-                    i0 += ChunkSums(n, Avx512BW.Shuffle(sc, scalesLo).AsInt16(), Avx512BW.Shuffle(sc, scalesHi).AsInt16(), x0 + 256 * b + 64 * c);
-                }
+                byte* head = blk + Rows8Pack.Q4KHeadOffset;
+                var (s03, s47) = ScaleLanes(head);
+                sbyte* xb = x0 + 256 * b;
+                var i0 = OneTokenChunk(blk, s03, m4, spread0, spread1, xb)
+                    + OneTokenChunk(blk + 256, Avx512F.ShiftRightLogical(s03, 16), m4, spread0, spread1, xb + 64)
+                    + OneTokenChunk(blk + 512, s47, m4, spread0, spread1, xb + 128)
+                    + OneTokenChunk(blk + 768, Avx512F.ShiftRightLogical(s47, 16), m4, spread0, spread1, xb + 192);
                 var (d, dmin) = PackedRows8.Q4KScales(head);
-                Accumulate(i0, head, d, dmin, d0[b], s0 + 4 * b, ref a0, ref n0);
+                var (m03, m47) = MinLanes(head);
+                Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
             }
             (a0 - n0).Store(y + 8 * g);
         }
+    }
+
+    // One chunk of the one-token kernel: its quants at q, its scales in bytes 0 and 1 of each row's lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> OneTokenChunk(byte* q, Vector512<ulong> scaleLanes, Vector512<byte> m4, Vector512<byte> spread0,
+        Vector512<byte> spread1, sbyte* xc)
+    {
+        var (scLo, scHi) = Spread(scaleLanes, spread0, spread1);
+        return ChunkSums(Nibbles.Load(q, m4), scLo, scHi, xc);
     }
 
     // One chunk's 8 nibble vectors: low nibbles (values 64c + 8k + j) then high nibbles (64c + 32 + 8k + j), k = 0..3.
@@ -237,12 +270,12 @@ internal static unsafe class PackedRows8Avx512
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(Vector512<int> sums, byte* head, Vector256<float> d, Vector256<float> dmin, float xScale, int* pairs,
+    private static void Accumulate(Vector512<int> sums, Vector256<int> mins, Vector256<float> d, Vector256<float> dmin, float xScale,
         ref Vector256<float> acc, ref Vector256<float> accMin)
     {
         var xd = Vector256.Create(xScale);
         acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sums)), d * xd, acc);
-        accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PackedRows8.Q4KMins(head, pairs)), dmin * xd, accMin);
+        accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(mins), dmin * xd, accMin);
     }
 
     // Q4_0's full tile with its accumulators in registers (as Q4KFourTokens); same float steps as the loop in Q4_0.

@@ -8,21 +8,21 @@ namespace DeepSharp.Kernels.Quantized;
 /// <summary>
 /// A Q4_0 or Q4_K matrix that llama.cpp repacks (<see cref="IntegerDot.LlamaRepacks"/>), or a Q8_0 matrix, rebuilt
 /// once, at load, as groups of 8 interleaved rows — the same idea as llama.cpp's block_q4_Kx8 / block_q4_0x8, in a
-/// layout chosen for <see cref="PackedRows8"/>: Q4_K's f16 scales already converted to float, its 6-bit scales and mins unpacked to
-/// bytes, and the quants ordered so that one 64-byte load holds 8 bytes (16 nibbles) of each of the 8 rows. One
-/// broadcast 8-byte activation chunk then serves all 8 rows, and lane r of every sum belongs to row r, so no
-/// horizontal reduction is needed. The values are the file's, only moved: results stay bit-identical.
+/// layout chosen for <see cref="PackedRows8"/>: the quants ordered so that one 64-byte load holds 8 bytes (16
+/// nibbles) of each of the 8 rows. One broadcast 8-byte activation chunk then serves all 8 rows, and lane r of every
+/// sum belongs to row r, so no horizontal reduction is needed. The values are the file's, only moved: results stay
+/// bit-identical, and every layout is the file's size.
 /// <para>
-/// Q4_K, per group and 256-value block (1184 bytes = 148 per row-block, the file has 144), a head of 160 bytes —
-/// <c>f16 d[8]; f16 dmin[8]; byte scales[4 chunks][2 halves][8 rows]; byte mins[4 pairs][8 rows][2]</c> — and the
-/// quants <c>byte qs[4 chunks][4 k][8 rows][8]</c>, where qs[c][k][r][j] is the file's qs[32c + 8k + j] of row r
-/// (its low nibble is value 64c + 8k + j, its high nibble value 64c + 32 + 8k + j). The row scales stay the file's
-/// f16 bits and the kernels widen them exactly (<see cref="PackedRows8.Q4KScales"/>): as floats they made a block
-/// 1216 bytes, 5.6% more than the file for decode to stream and for memory to hold (the 6-bit scales unpacked to
-/// bytes cost the remaining 2.8%). A block at a 64-byte boundary puts its quants first, one 32 bytes past puts its
-/// head first, so that the quants' 64-byte loads never straddle cache lines (<see cref="Q4KParts"/>): with every
-/// block's head first, half the blocks' loads did, and the 2-thread products ran 3–5% slower than before.
-/// Q4_0, per group and 32-value block (144 bytes = 18 per row-block, as in the file):
+/// Q4_K, per group and 256-value block (1152 bytes = 144 per row-block, as in the file): the quants
+/// <c>byte qs[4 chunks][4 k][8 rows][8]</c>, where qs[c][k][r][j] is the file's qs[32c + 8k + j] of row r (its low
+/// nibble is value 64c + 8k + j, its high nibble value 64c + 32 + 8k + j), then a head of 128 bytes —
+/// <c>f16 d[8]; f16 dmin[8]; uint32 scaleWords[3][8 rows]</c>, word w of row r being the file's 6-bit scale bytes
+/// 4w .. 4w + 3 of that row. The kernels widen d and dmin exactly (<see cref="PackedRows8.Q4KScales"/>) and unpack the
+/// 6-bit scales and mins of all 8 rows in a few vector steps (<see cref="PackedRows8.Q4KScaleWords"/>). Why the
+/// file's sizes: decode streams every byte once per token, and the blocks then fill whole cache lines (18), so the
+/// quants' 64-byte loads never straddle two. Until session 17 the scales were unpacked to bytes here (1184-byte
+/// blocks, 2.8% more than the file for decode to read and for memory to hold; 1216 with d and dmin as floats).
+/// /// Q4_0, per group and 32-value block (144 bytes = 18 per row-block, as in the file):
 /// <c>f16 d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
 /// 8k + j, high nibble: value 16 + 8k + j); the kernels widen d exactly (<see cref="PackedRows8.Q4_0Scales"/>).
 /// Q8_0 (which llama.cpp does not repack: the products keep vec_dot's sums, see <see cref="TilesQ8_0"/>), per group
@@ -35,23 +35,12 @@ namespace DeepSharp.Kernels.Quantized;
 /// </summary>
 internal sealed unsafe class Rows8Pack
 {
-    public const int Q4KBlockBytes = 1184, Q4_0BlockBytes = 144, Q8_0BlockBytes = 272;
-    // D: the scales' place in a Q4_0 or Q8_0 block and in a Q4_K block's head (see Q4KParts); DMin, Scales, Mins: Q4_K's.
-    public const int DOffset = 0, DMinOffset = 16, ScalesOffset = 32, MinsOffset = 96, Q4_0QuantsOffset = 16, Q8_0QuantsOffset = 16;
-    private const int Q4KQuantBytes = 1024, Q4KHeadBytes = 160;
-
-    /// <summary>
-    /// The quants (64-byte aligned) and the head of the packed Q4_K block at <paramref name="blk"/>. Blocks are 1184
-    /// bytes from 64-byte-aligned memory, so each starts at a line boundary or 32 bytes past one: the first holds
-    /// [quants][head], the second [head][quants].
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Q4KParts(byte* blk, out byte* quants, out byte* head)
-    {
-        nint past = (nint)blk & 32;
-        quants = blk + past * (Q4KHeadBytes / 32);
-        head = blk + Q4KQuantBytes - past * (Q4KQuantBytes / 32);
-    }
+    public const int Q4KBlockBytes = 1152, Q4_0BlockBytes = 144, Q8_0BlockBytes = 272;
+    // D: the scales' place in a Q4_0 or Q8_0 block and in a Q4_K block's head; DMin and ScaleWords: Q4_K's (in its head).
+    public const int DOffset = 0, DMinOffset = 16, ScaleWordsOffset = 32, Q4_0QuantsOffset = 16, Q8_0QuantsOffset = 16;
+    /// <summary>Where a packed Q4_K block's head follows its quants.</summary>
+    public const int Q4KHeadOffset = 1024;
+    private const int Q4KHeadBytes = Q4KBlockBytes - Q4KHeadOffset;
 
     private readonly NativeBlock _memory;
     private readonly byte* _data;
@@ -168,18 +157,12 @@ internal sealed unsafe class Rows8Pack
     private static bool PackQ4KRow(ReadOnlySpan<byte> blk, int r, byte* dst)
     {
         if (!float.IsFinite(IntegerDotScalar.Half(blk, 0)) || !float.IsFinite(IntegerDotScalar.Half(blk, 2))) return false;
-        Q4KParts(dst, out byte* quantsAt, out byte* headAt);
-        var head = new Span<byte>(headAt, Q4KHeadBytes);
-        var quants = new Span<byte>(quantsAt, Q4KQuantBytes);
+        var head = new Span<byte>(dst + Q4KHeadOffset, Q4KHeadBytes);
+        var quants = new Span<byte>(dst, Q4KHeadOffset);
         blk[..2].CopyTo(head.Slice(DOffset + 2 * r, 2));
         blk.Slice(2, 2).CopyTo(head.Slice(DMinOffset + 2 * r, 2));
-        var scales = blk.Slice(4, 12);
-        for (int s = 0; s < 8; s++)
-        {
-            var (scale, min) = RowDecoder.ScaleMinK4(s, scales);
-            head[ScalesOffset + 16 * (s / 2) + 8 * (s % 2) + r] = (byte)scale;
-            head[MinsOffset + 16 * (s / 2) + 2 * r + s % 2] = (byte)min;
-        }
+        for (int w = 0; w < 3; w++)
+            blk.Slice(4 + 4 * w, 4).CopyTo(head.Slice(ScaleWordsOffset + 32 * w + 4 * r, 4));
         var qs = blk.Slice(16, 128);
         for (int c = 0; c < 4; c++)
             for (int k = 0; k < 4; k++)
