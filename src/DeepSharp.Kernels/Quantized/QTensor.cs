@@ -71,11 +71,11 @@ public sealed unsafe class QTensor
 
     /// <summary>
     /// Builds, once, the layout the matrix product is fastest on, where there is one: for the Q4_0/Q4_K matrices
-    /// llama.cpp repacks (<see cref="LlamaRepacked"/>), 8 interleaved rows with unpacked scales, on the x86 paths
+    /// llama.cpp repacks (<see cref="LlamaRepacked"/>), 8 interleaved rows, on the x86 paths
     /// that use it (AVX2, AVX-512); for Q8_0 matrices, 8 rows' blocks side by side (AVX2, AVX-512). Call at load, for
     /// matrices used in products only. A tensor read from a GGUF file is read through the file rather than the
-    /// mapping, so its mapped pages never become resident: memory holds the packed copy (Q4_K 2.8% larger, Q4_0 and
-    /// Q8_0 the same size) instead of the file's bytes, not both. Returns whether a copy exists.
+    /// mapping, so its mapped pages never become resident: memory holds the packed copy (the file's size for all three
+    /// types) instead of the file's bytes, not both. Returns whether a copy exists.
     /// </summary>
     public bool PrepareForMatMul()
     {
