@@ -81,16 +81,31 @@ internal static class MemoryBandwidth
 
     /// <summary>
     /// Weight bytes one decoded token reads: every tensor once, except the token embedding, of which only one row is
-    /// read — unless the output projection is tied to it (no output.weight), when the whole matrix is read as well.
+    /// read — unless the output projection is tied to it (no output.weight), when the whole matrix is read as well —
+    /// and a mixture-of-experts layer's stacked expert tensors (<c>*_exps</c>), of which a token reads its
+    /// <c>expert_used_count</c> experts of <c>expert_count</c> (DeepSeek-V2-Lite: 6 of 64; counted in full, decode
+    /// came out at 350% of the ceiling). The shared experts and the router are read in full.
     /// </summary>
     public static long WeightBytesPerToken(GgufFile file)
     {
+        var (used, experts) = ExpertsPerToken(file);
         long total = 0;
         foreach (var t in file.Tensors)
-            total += t.Name == "token_embd.weight" ? t.RowByteLength : t.ByteLength;
+            total += t.Name == "token_embd.weight" ? t.RowByteLength
+                : t.Name.Contains("_exps.", StringComparison.Ordinal) ? t.ByteLength / experts * used
+                : t.ByteLength;
         if (file.FindTensor("output.weight") is null && file.FindTensor("token_embd.weight") is { } embd)
             total += embd.ByteLength;
         return total;
+    }
+
+    // (expert_used_count, expert_count) of the file's architecture; (1, 1) for a dense model.
+    private static (long Used, long Experts) ExpertsPerToken(GgufFile file)
+    {
+        var md = file.Metadata;
+        string arch = md.GetStringOrNull("general.architecture") ?? "";
+        long experts = md.GetInt64OrDefault($"{arch}.expert_count", 0);
+        return experts > 0 ? (md.GetInt64($"{arch}.expert_used_count"), experts) : (1, 1);
     }
 
     public static string Gbps(double bytesPerSecond) => (bytesPerSecond / 1e9).ToString("0.00", CultureInfo.InvariantCulture);
