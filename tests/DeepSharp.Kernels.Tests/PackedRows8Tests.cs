@@ -149,6 +149,7 @@ public sealed class PackedRows8Tests
     [InlineData(QuantType.Q4_0, 96)]
     [InlineData(QuantType.Q4_K, 768)]
     [InlineData(QuantType.Q8_0, 96)]
+    [InlineData(QuantType.Q5_0, 96)]
     public unsafe void A_packed_matrix_is_the_file_size_and_its_Q4_K_blocks_start_cache_lines(QuantType type, int cols)
     {
         const int rows = 16;

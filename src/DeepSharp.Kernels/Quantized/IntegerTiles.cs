@@ -43,22 +43,29 @@ internal static class IntegerTiles
     }
 
     /// <summary>
-    /// y [t·yStride + 8g + k] ← row 8g + k · token t of a packed Q8_0 matrix (<see cref="Rows8Pack"/>), for groups
-    /// [g0, g1) and k &lt; 8: decode's token through <see cref="TilesQ8_0.Rows8Packed"/>, more tokens through the 4-row
-    /// tiles (each group's rows 0–3, then 4–7). Summed as the file's rows are: the same bits.
+    /// y [t·yStride + 8g + k] ← row 8g + k · token t of a packed Q8_0 or Q5_0 matrix (<see cref="Rows8Pack"/>), for
+    /// groups [g0, g1) and k &lt; 8: decode's token through <see cref="TilesQ8_0.Rows8Packed"/>, more tokens through the
+    /// 4-row tiles (each group's rows 0–3, then 4–7). Summed as the file's rows are: the same bits.
     /// </summary>
-    public static unsafe void DotPacked(Rows8Pack p, int g0, int g1, TokenRows x, int nTok, Span<float> y, int yStride)
+    public static void DotPacked(Rows8Pack p, int g0, int g1, TokenRows x, int nTok, Span<float> y, int yStride)
+    {
+        if (p.Type == QuantType.Q5_0) DotPacked<TilesQ8_0.PackedQ5_0Block>(p, g0, g1, x, nTok, y, yStride);
+        else DotPacked<TilesQ8_0.PackedQ8_0Block>(p, g0, g1, x, nTok, y, yStride);
+    }
+
+    private static unsafe void DotPacked<TBlock>(Rows8Pack p, int g0, int g1, TokenRows x, int nTok, Span<float> y, int yStride)
+        where TBlock : struct, TilesQ8_0.IBlock
     {
         for (int g = g0; g < g1; g++)
         {
             byte* group = p.Block(g, 0);
             if (nTok == 1)
             {
-                TilesQ8_0.Rows8Packed(group, x.Row(0), y.Slice(8 * g, 8));
+                TilesQ8_0.Rows8Packed<TBlock>(group, x.Row(0), y.Slice(8 * g, 8));
                 continue;
             }
-            Q8_0<TilesQ8_0.PackedQ8_0Block>(ref *group, 0, 8 * g, p.Blocks, x, nTok, y, yStride);
-            Q8_0<TilesQ8_0.PackedQ8_0Block>(ref *group, 4, 8 * g + 4, p.Blocks, x, nTok, y, yStride);
+            Q8_0<TBlock>(ref *group, 0, 8 * g, p.Blocks, x, nTok, y, yStride);
+            Q8_0<TBlock>(ref *group, 4, 8 * g + 4, p.Blocks, x, nTok, y, yStride);
         }
     }
 

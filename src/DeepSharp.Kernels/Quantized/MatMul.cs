@@ -101,8 +101,8 @@ public sealed class MatMul : IParallelJob
             for (int t = 0; t < nTok; t++)
                 rounded = ActivationRounding.Round(partner, x.AsSpan(t * cols, cols), _rounded.AsSpan(t * cols, cols));
         (_w, _x, _y, _nTok, _rows) = (w, rounded ? _rounded : x, y, nTok, rows);
-        _rows8 = (w.LlamaRepacked && rows % 8 == 0 && KernelIsaSelection.Current >= KernelIsa.Avx2) || w.Packed is { Type: QuantType.Q8_0 };
-        if (_rows8 && w.Packed is { Type: not QuantType.Q8_0 }) _packedSums.Prepare(w.Type, _int8, nTok, cols);
+        _rows8 = (w.LlamaRepacked && rows % 8 == 0 && KernelIsaSelection.Current >= KernelIsa.Avx2) || w.Packed is { Type: QuantType.Q8_0 or QuantType.Q5_0 };
+        if (_rows8 && w.Packed is { Type: QuantType.Q4_0 or QuantType.Q4_K }) _packedSums.Prepare(w.Type, _int8, nTok, cols);
         _pool.Run(this, _rows8 ? rows / 8 : rows);
         (_w, _x, _y) = (null, [], []);
     }
@@ -244,9 +244,9 @@ public sealed class MatMul : IParallelJob
     // Groups [start, limit) of 8 rows, each group against every token (its 8 rows stay in L1 meanwhile).
     private void RowGroups(QTensor w, int start, int limit)
     {
-        if (w.Packed is { Type: QuantType.Q8_0 } q8)
+        if (w.Packed is { Type: QuantType.Q8_0 or QuantType.Q5_0 } vecDot)
         {
-            IntegerTiles.DotPacked(q8, start, limit, new TokenRows(_int8, 0, 1), _nTok, _y, _rows);
+            IntegerTiles.DotPacked(vecDot, start, limit, new TokenRows(_int8, 0, 1), _nTok, _y, _rows);
             return;
         }
         if (w.Packed is { } packed)

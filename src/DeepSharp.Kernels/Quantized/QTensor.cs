@@ -72,7 +72,7 @@ public sealed unsafe class QTensor
     /// <summary>
     /// Builds, once, the layout the matrix product is fastest on, where there is one: for the Q4_0/Q4_K matrices
     /// llama.cpp repacks (<see cref="LlamaRepacked"/>), 8 interleaved rows, on the x86 paths
-    /// that use it (AVX2, AVX-512); for Q8_0 matrices, 8 rows' blocks side by side (AVX2, AVX-512). Call at load, for
+    /// that use it (AVX2, AVX-512); for Q8_0 and Q5_0 matrices, 8 rows' blocks side by side (AVX2, AVX-512). Call at load, for
     /// matrices used in products only. A tensor read from a GGUF file is read through the file rather than the
     /// mapping, so its mapped pages never become resident: memory holds the packed copy (the file's size for all three
     /// types) instead of the file's bytes, not both. Returns whether a copy exists.
@@ -87,9 +87,9 @@ public sealed unsafe class QTensor
         }
     }
 
-    // Q4_0/Q4_K where llama.cpp repacks them (their products follow its repacked sums); Q8_0 (vec_dot's sums, in
-    // IntegerTiles' kernels): on AVX2 and AVX-512, where those kernels run.
-    private bool PacksOn(KernelIsa isa) => isa >= KernelIsa.Avx2 && (LlamaRepacked || Type == QuantType.Q8_0);
+    // Q4_0/Q4_K where llama.cpp repacks them (their products follow its repacked sums); Q8_0 and Q5_0 (vec_dot's sums,
+    // in IntegerTiles' kernels): on AVX2 and AVX-512, where those kernels run.
+    private bool PacksOn(KernelIsa isa) => isa >= KernelIsa.Avx2 && (LlamaRepacked || Type is QuantType.Q8_0 or QuantType.Q5_0);
 
     // dst ← the stored bytes of rows firstRow.. (dst.Length / RowBytes of them).
     private void ReadRows(long firstRow, Span<byte> dst)

@@ -25,19 +25,21 @@ namespace DeepSharp.Kernels.Quantized;
 /// /// Q4_0, per group and 32-value block (144 bytes = 18 per row-block, as in the file):
 /// <c>f16 d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
 /// 8k + j, high nibble: value 16 + 8k + j); the kernels widen d exactly (<see cref="PackedRows8.Q4_0Scales"/>).
-/// Q8_0 (which llama.cpp does not repack: the products keep vec_dot's sums, see <see cref="TilesQ8_0"/>), per group
-/// and 32-value block (272 bytes = 34 per row-block, as in the file): <c>f16 d[8]; sbyte qs[8 rows][32]</c>. Why:
-/// the file's 8 rows are 8 streams for decode's 8-row kernel, which the hardware prefetcher loses; one group is one
-/// stream, and its 8 scales widen in one vector step.
+/// Q8_0 and Q5_0 (which llama.cpp does not repack: the products keep vec_dot's sums, see <see cref="TilesQ8_0"/>),
+/// per group and 32-value block: Q8_0 <c>f16 d[8]; sbyte qs[8 rows][32]</c> (272 bytes = 34 per row-block, as in the
+/// file), Q5_0 <c>f16 d[8]; { byte qh[4]; byte qs[16]; } rows[8]</c> (176 bytes = 22 per row-block, as in the file).
+/// Why: the file's 8 rows are 8 streams for decode's 8-row kernel, which the hardware prefetcher loses; one group is
+/// one stream, and its 8 scales widen in one vector step.
 /// </para>
 /// The memory is native, 64-byte aligned, and freed with the last pack that uses it (a <see cref="Slice"/> shares
 /// its source's memory).
 /// </summary>
 internal sealed unsafe class Rows8Pack
 {
-    public const int Q4KBlockBytes = 1152, Q4_0BlockBytes = 144, Q8_0BlockBytes = 272;
-    // D: the scales' place in a Q4_0 or Q8_0 block and in a Q4_K block's head; DMin and ScaleWords: Q4_K's (in its head).
-    public const int DOffset = 0, DMinOffset = 16, ScaleWordsOffset = 32, Q4_0QuantsOffset = 16, Q8_0QuantsOffset = 16;
+    public const int Q4KBlockBytes = 1152, Q4_0BlockBytes = 144, Q8_0BlockBytes = 272, Q5_0BlockBytes = 176;
+    // D: the scales' place in a Q4_0, Q8_0 or Q5_0 block and in a Q4_K block's head; DMin and ScaleWords: Q4_K's (in its
+    // head). Q5_0's rows (qh and qs, 20 bytes each) follow its scales.
+    public const int DOffset = 0, DMinOffset = 16, ScaleWordsOffset = 32, Q4_0QuantsOffset = 16, Q8_0QuantsOffset = 16, Q5_0RowsOffset = 16;
     /// <summary>Where a packed Q4_K block's head follows its quants.</summary>
     public const int Q4KHeadOffset = 1024;
     private const int Q4KHeadBytes = Q4KBlockBytes - Q4KHeadOffset;
@@ -48,7 +50,10 @@ internal sealed unsafe class Rows8Pack
     private Rows8Pack(QuantType type, int cols, int groups, NativeBlock? memory, long firstGroup)
     {
         Type = type;
-        BlockBytes = type switch { QuantType.Q4_K => Q4KBlockBytes, QuantType.Q4_0 => Q4_0BlockBytes, _ => Q8_0BlockBytes };
+        BlockBytes = type switch
+        {
+            QuantType.Q4_K => Q4KBlockBytes, QuantType.Q4_0 => Q4_0BlockBytes, QuantType.Q5_0 => Q5_0BlockBytes, _ => Q8_0BlockBytes,
+        };
         Blocks = cols / ValuesPerBlock(type);
         Groups = groups;
         GroupBytes = (long)Blocks * BlockBytes;
@@ -108,7 +113,7 @@ internal sealed unsafe class Rows8Pack
 
     /// <summary>Whether <see cref="Build"/> handles this matrix.</summary>
     public static bool Handles(QuantType type, long rows) =>
-        type is QuantType.Q4_0 or QuantType.Q4_K or QuantType.Q8_0 && rows % 8 == 0 && rows > 0;
+        type is QuantType.Q4_0 or QuantType.Q4_K or QuantType.Q8_0 or QuantType.Q5_0 && rows % 8 == 0 && rows > 0;
 
     /// <summary>
     /// Packs a [rows, cols] matrix whose stored rows <paramref name="readRows"/> copies, 8·n rows at a time, into
@@ -130,9 +135,9 @@ internal sealed unsafe class Rows8Pack
             readRows(8L * g0, chunk);
             for (int g = 0; g < n; g++)
             {
-                if (type == QuantType.Q8_0)
+                if (type is QuantType.Q8_0 or QuantType.Q5_0)
                 {
-                    if (!PackQ8_0Group(chunk.Slice(8 * g * (int)rowBytes, 8 * (int)rowBytes), (int)rowBytes, pack.Block(g0 + g, 0), pack.Blocks))
+                    if (!PackScaledGroup(type, chunk.Slice(8 * g * (int)rowBytes, 8 * (int)rowBytes), (int)rowBytes, pack.Block(g0 + g, 0), pack.Blocks))
                         return null;
                     continue;
                 }
@@ -180,22 +185,25 @@ internal sealed unsafe class Rows8Pack
         return true;
     }
 
-    // One group's 8 file rows (one after another in rows8) into its packed blocks; false where a scale is infinite or
-    // NaN. Each row-block's quants move in one load and store: with spans sliced per row-block, `deepsharp bench -n 1`
-    // on a 1.8 GB Q8_0 file took 5.2 s instead of 4.2–4.4 (most of what remains is first-touch page faults of the
-    // packed copy and the reads: 3.5–4.3 s of system time).
-    private static bool PackQ8_0Group(ReadOnlySpan<byte> rows8, int rowBytes, byte* group, int blocks)
+    // One Q8_0 or Q5_0 group's 8 file rows (one after another in rows8) into its packed blocks: each row-block's f16
+    // scale to the block's scales, the rest of it (Q8_0's 32 quants, Q5_0's qh and qs) to the row's place; false where
+    // a scale is infinite or NaN. Each row-block's payload moves in one copy: with spans sliced per row-block,
+    // `deepsharp bench -n 1` on a 1.8 GB Q8_0 file took 5.2 s instead of 4.2–4.4 (most of what remains is first-touch
+    // page faults of the packed copy and the reads: 3.5–4.3 s of system time).
+    private static bool PackScaledGroup(QuantType type, ReadOnlySpan<byte> rows8, int rowBytes, byte* group, int blocks)
     {
+        bool q8 = type == QuantType.Q8_0;
+        int fileBlock = q8 ? 34 : 22, payload = fileBlock - 2, packedBlock = q8 ? Q8_0BlockBytes : Q5_0BlockBytes;
         fixed (byte* src = rows8)
             for (int b = 0; b < blocks; b++)
             {
-                byte* dst = group + (long)b * Q8_0BlockBytes;
+                byte* dst = group + (long)b * packedBlock;
                 for (int r = 0; r < 8; r++)
                 {
-                    byte* blk = src + r * rowBytes + b * 34;
+                    byte* blk = src + r * rowBytes + b * fileBlock;
                     if (!float.IsFinite(IntegerDotScalar.Half(new ReadOnlySpan<byte>(blk, 2), 0))) return false;
                     Unsafe.WriteUnaligned(dst + DOffset + 2 * r, Unsafe.ReadUnaligned<ushort>(blk));
-                    Vector256.Store(Vector256.Load(blk + 2), dst + Q8_0QuantsOffset + 32 * r);
+                    Unsafe.CopyBlockUnaligned(dst + 16 + payload * r, blk + 2, (uint)payload);
                 }
             }
         return true;

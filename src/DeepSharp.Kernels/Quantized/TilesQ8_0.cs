@@ -81,6 +81,24 @@ internal static class TilesQ8_0
         public static ref byte Scale(ref byte blk, nint k, nint first) => ref Unsafe.Add(ref blk, 2 * (first + k));
     }
 
+    /// <summary>
+    /// A <see cref="Rows8Pack"/> Q5_0 group (its 8 rows' f16 scales, then each row's qh and qs, per block): row k of a
+    /// tile that starts at row <c>first</c> of the group, unpacked as <see cref="Q5_0Block"/>.
+    /// </summary>
+    internal struct PackedQ5_0Block : IBlock
+    {
+        public static int Bytes => Rows8Pack.Q5_0BlockBytes;
+        public static bool FileRows => false;
+        // Q5_0Values reads qh and qs 2 and 6 bytes past a file block's start; a packed row's qh comes first.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Weights(ref byte blk, nint k, nint first) =>
+            IntegerDotAvx2.Q5_0Values(ref Unsafe.Add(ref blk, Rows8Pack.Q5_0RowsOffset - 2 + 20 * (first + k)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> WeightPair(ref byte blk, nint k, nint first) => Halves512.Join(Weights(ref blk, k, first), Weights(ref blk, k + 1, first));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ref byte Scale(ref byte blk, nint k, nint first) => ref Unsafe.Add(ref blk, 2 * (first + k));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> NegativeBias(Vector256<sbyte> x) => AvxVnni.IsSupported
         ? Vector256<int>.Zero - AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create((byte)0x80), x)
@@ -163,14 +181,15 @@ internal static class TilesQ8_0
     }
 
     /// <summary>
-    /// y [8] ← a <see cref="Rows8Pack"/> Q8_0 group's 8 rows · x: decode's one token. The group's blocks lie one after
-    /// another, so the weights arrive as one stream the hardware prefetcher follows (the file's 8 rows were 8 streams
-    /// it lost, held up by software prefetches), and each block's 8 scales are widened and multiplied by the token's
-    /// in three vector steps, lane k then spread to row k's steps, instead of a table lookup, a multiply and a
-    /// broadcast per row. Same float steps per row as <see cref="Rows8{TBlock}"/>: bit-identical.
+    /// y [8] ← a <see cref="Rows8Pack"/> Q8_0 or Q5_0 group's 8 rows · x (TBlock: <see cref="PackedQ8_0Block"/> or
+    /// <see cref="PackedQ5_0Block"/>): decode's one token. The group's blocks lie one after another, so the weights
+    /// arrive as one stream the hardware prefetcher follows (the file's 8 rows were 8 streams it lost, held up by
+    /// software prefetches), and each block's 8 scales are widened and multiplied by the token's in three vector steps,
+    /// lane k then spread to row k's steps, instead of a table lookup, a multiply and a broadcast per row. Same float
+    /// steps per row as <see cref="Rows8{TBlock}"/>: bit-identical.
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static unsafe void Rows8Packed(byte* group, in Int8Row x, Span<float> y)
+    public static unsafe void Rows8Packed<TBlock>(byte* group, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
@@ -182,19 +201,18 @@ internal static class TilesQ8_0
         int nb = x.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
-            byte* blk = group + b * Rows8Pack.Q8_0BlockBytes;
-            byte* w = blk + Rows8Pack.Q8_0QuantsOffset;
+            ref byte blk = ref *(group + b * TBlock.Bytes);
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
-            var d = Float.HalfVector.ToSingleFinite((short*)blk) * Vector256.Create(Unsafe.Add(ref xd, b));
-            a0 = PackedStep(Vector256.Load(w), xq, nbias, bias, Avx2.PermuteVar8x32(d, k0), a0);
-            a1 = PackedStep(Vector256.Load(w + 32), xq, nbias, bias, Avx2.PermuteVar8x32(d, k1), a1);
-            a2 = PackedStep(Vector256.Load(w + 64), xq, nbias, bias, Avx2.PermuteVar8x32(d, k2), a2);
-            a3 = PackedStep(Vector256.Load(w + 96), xq, nbias, bias, Avx2.PermuteVar8x32(d, k3), a3);
-            a4 = PackedStep(Vector256.Load(w + 128), xq, nbias, bias, Avx2.PermuteVar8x32(d, k4), a4);
-            a5 = PackedStep(Vector256.Load(w + 160), xq, nbias, bias, Avx2.PermuteVar8x32(d, k5), a5);
-            a6 = PackedStep(Vector256.Load(w + 192), xq, nbias, bias, Avx2.PermuteVar8x32(d, k6), a6);
-            a7 = PackedStep(Vector256.Load(w + 224), xq, nbias, bias, Avx2.PermuteVar8x32(d, k7), a7);
+            var d = Float.HalfVector.ToSingleFinite((short*)Unsafe.AsPointer(ref blk)) * Vector256.Create(Unsafe.Add(ref xd, b));
+            a0 = PackedStep(TBlock.Weights(ref blk, 0, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k0), a0);
+            a1 = PackedStep(TBlock.Weights(ref blk, 1, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k1), a1);
+            a2 = PackedStep(TBlock.Weights(ref blk, 2, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k2), a2);
+            a3 = PackedStep(TBlock.Weights(ref blk, 3, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k3), a3);
+            a4 = PackedStep(TBlock.Weights(ref blk, 4, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k4), a4);
+            a5 = PackedStep(TBlock.Weights(ref blk, 5, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k5), a5);
+            a6 = PackedStep(TBlock.Weights(ref blk, 6, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k6), a6);
+            a7 = PackedStep(TBlock.Weights(ref blk, 7, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k7), a7);
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);

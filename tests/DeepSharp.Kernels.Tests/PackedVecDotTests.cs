@@ -4,12 +4,12 @@ using DeepSharp.Kernels.Quantized;
 namespace DeepSharp.Kernels.Tests;
 
 /// <summary>
-/// Q8_0 matrices packed 8 rows to a group (<see cref="Rows8Pack"/>, on AVX2 and AVX-512): products through <see cref="MatMul"/>
+/// Q8_0 and Q5_0 matrices (vec_dot's sums) packed 8 rows to a group (<see cref="Rows8Pack"/>, on AVX2 and AVX-512): products through <see cref="MatMul"/>
 /// for decode's one token and for 2–9 tokens (the 4-row tiles over each half group, and their 2- and 1-token tails)
 /// against the scalar vec_dot reference row by row, bit for bit, with scales at the edges of f16; views of a packed
 /// stacked tensor; and a matrix with an infinite scale, which keeps the file's layout.
 /// </summary>
-public sealed class PackedQ8_0Tests
+public sealed class PackedVecDotTests
 {
     private static readonly bool Packs = KernelIsaSelection.Current >= KernelIsa.Avx2;
 
@@ -21,8 +21,10 @@ public sealed class PackedQ8_0Tests
         int blocks = w.Cols / 32, i = 0;
         for (int r = 0; r < w.Rows; r += 3)
             for (int b = r % blocks; b < blocks; b += 2, i++)
-                BitConverter.TryWriteBytes(bytes.AsSpan((int)(r * w.RowBytes) + 34 * b, 2), EdgeScales[i % EdgeScales.Length]);
+                BitConverter.TryWriteBytes(bytes.AsSpan((int)(r * w.RowBytes) + BlockBytes(w.Type) * b, 2), EdgeScales[i % EdgeScales.Length]);
     }
+
+    private static int BlockBytes(QuantType type) => type == QuantType.Q5_0 ? 22 : 34;
 
     private static (float[] X, Int8Activations Act) Activations(int tokens, int cols, int seed)
     {
@@ -35,13 +37,16 @@ public sealed class PackedQ8_0Tests
     }
 
     [Theory]
-    [InlineData(32)]
-    [InlineData(96)]
-    [InlineData(544)]
-    public void A_prepared_matrix_multiplies_as_the_scalar_reference(int cols)
+    [InlineData(QuantType.Q8_0, 32)]
+    [InlineData(QuantType.Q8_0, 96)]
+    [InlineData(QuantType.Q8_0, 544)]
+    [InlineData(QuantType.Q5_0, 32)]
+    [InlineData(QuantType.Q5_0, 96)]
+    [InlineData(QuantType.Q5_0, 544)]
+    public void A_prepared_matrix_multiplies_as_the_scalar_reference(QuantType type, int cols)
     {
         const int rows = 40, tokens = 9;
-        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: cols + 13);
+        var (w, keep) = TestData.Weight(type, rows, cols, seed: cols + 13 + (int)type);
         PlantScales(w, keep);
         Assert.Equal(Packs, w.PrepareForMatMul());
         if (Packs) Assert.Equal(rows / 8, w.Packed!.Groups);
@@ -54,17 +59,19 @@ public sealed class PackedQ8_0Tests
             mm.Run(w, x, nTok, y);
             for (int t = 0; t < nTok; t++)
                 for (int r = 0; r < rows; r++)
-                    TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(t)), y[t * rows + r],
-                        $"cols={cols} nTok={nTok} t={t} r={r}");
+                    TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(t)), y[t * rows + r],
+                        $"{type} cols={cols} nTok={nTok} t={t} r={r}");
         }
         GC.KeepAlive(keep);
     }
 
-    [Fact]
-    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows()
+    [Theory]
+    [InlineData(QuantType.Q8_0)]
+    [InlineData(QuantType.Q5_0)]
+    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows(QuantType type)
     {
         const int experts = 3, rowsPerExpert = 16, tokens = 5, cols = 64;
-        var (stacked, keep) = TestData.Weight(QuantType.Q8_0, experts * rowsPerExpert, cols, seed: 31);
+        var (stacked, keep) = TestData.Weight(type, experts * rowsPerExpert, cols, seed: 31);
         Assert.Equal(Packs, stacked.PrepareForMatMul());
         var (x, act) = Activations(tokens, cols, seed: 37);
         using var pool = new Threading.WorkerPool(2);
@@ -79,26 +86,28 @@ public sealed class PackedQ8_0Tests
                 mm.Run(view, x, nTok, y);
                 for (int t = 0; t < nTok; t++)
                     for (int r = 0; r < rowsPerExpert; r++)
-                        TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
-                            y[t * rowsPerExpert + r], $"expert {e} nTok={nTok} t={t} r={r}");
+                        TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, type, stacked.Row(e * rowsPerExpert + r), act.Row(t)),
+                            y[t * rowsPerExpert + r], $"{type} expert {e} nTok={nTok} t={t} r={r}");
             }
         }
         GC.KeepAlive(keep);
     }
 
-    [Fact]
-    public void A_matrix_with_an_infinite_scale_keeps_the_file_layout()
+    [Theory]
+    [InlineData(QuantType.Q8_0)]
+    [InlineData(QuantType.Q5_0)]
+    public void A_matrix_with_an_infinite_scale_keeps_the_file_layout(QuantType type)
     {
         const int rows = 16, cols = 64;
-        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: 41);
-        BitConverter.TryWriteBytes(keep.AsSpan((int)(9 * w.RowBytes) + 34, 2), (ushort)0x7C00);   // +inf in row 9, block 1
+        var (w, keep) = TestData.Weight(type, rows, cols, seed: 41);
+        BitConverter.TryWriteBytes(keep.AsSpan((int)(9 * w.RowBytes) + BlockBytes(type), 2), (ushort)0x7C00);   // +inf in row 9, block 1
         Assert.False(w.PrepareForMatMul());
         var (x, act) = Activations(4, cols, seed: 43);
         using var pool = new Threading.WorkerPool(2);
         var mm = new MatMul(pool, cols, 4);
         var y = new float[rows];
         mm.Run(w, x, 1, y);
-        TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
+        TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
         GC.KeepAlive(keep);
     }
 }
