@@ -97,12 +97,6 @@ public sealed class MoeFfn
     }
 
     // y [rows, nEmbd] ← down · (SiLU(gate · x) ⊙ (up · x)) for x [rows, nEmbd].
-    private static void RunSwiGlu(ForwardState st, QTensor gate, QTensor up, QTensor down, float[] x, int rows, Deepseek2Sequence seq, float[] y)
-    {
-        int width = (int)gate.Rows;
-        st.MatMul.Run(gate, x, rows, seq.ExpertGate);
-        st.MatMul.Run(up, x, rows, seq.ExpertUp);
-        st.SwiGlu.Run(seq.ExpertGate, seq.ExpertUp, rows, width);
-        st.MatMul.Run(down, seq.ExpertGate, rows, y);
-    }
+    private static void RunSwiGlu(ForwardState st, QTensor gate, QTensor up, QTensor down, float[] x, int rows, Deepseek2Sequence seq, float[] y) =>
+        SwiGluFfn.Run(st, gate, up, down, x, rows, seq.ExpertGate, seq.ExpertUp, y);
 }

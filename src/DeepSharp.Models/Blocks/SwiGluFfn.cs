@@ -26,13 +26,23 @@ public sealed class SwiGluFfn
     public void Forward(ForwardState st, int nTok)
     {
         ArgumentNullException.ThrowIfNull(st);
-        int nFf = (int)Gate.Rows;
-        st.MatMul.Run(Gate, st.Xb, nTok, st.Gate);
-        st.MatMul.Run(Up, st.Xb, nTok, st.Up, sameActivations: true);
-        // The workers quantize the down projection's activations as they finish their rows.
-        bool fused = st.MatMul.BeginActivations(Down, st.Gate, nTok);
-        st.SwiGlu.Run(st.Gate, st.Up, nTok, nFf, fused ? st.MatMul : null);
+        Run(st, Gate, Up, Down, st.Xb, nTok, st.Gate, st.Up, st.Xb2);
+    }
+
+    /// <summary>
+    /// y [nTok, down.Rows] ← down · (SiLU(gate · x) ⊙ (up · x)) for x [nTok, gate.Cols], through the scratch rows
+    /// <paramref name="gateOut"/> and <paramref name="upOut"/> (each [nTok, gate.Rows]); also a mixture-of-experts
+    /// layer's experts. The up product reuses the gate's quantized activations, and the SwiGLU workers quantize the
+    /// down projection's activations as they finish their rows.
+    /// </summary>
+    internal static void Run(ForwardState st, QTensor gate, QTensor up, QTensor down, float[] x, int nTok, float[] gateOut, float[] upOut,
+        float[] y)
+    {
+        st.MatMul.Run(gate, x, nTok, gateOut);
+        st.MatMul.Run(up, x, nTok, upOut, sameActivations: true);
+        bool fused = st.MatMul.BeginActivations(down, gateOut, nTok);
+        st.SwiGlu.Run(gateOut, upOut, nTok, (int)gate.Rows, fused ? st.MatMul : null);
         if (fused) st.MatMul.EndActivations();
-        st.MatMul.Run(Down, st.Gate, nTok, st.Xb2, sameActivations: fused);
+        st.MatMul.Run(down, gateOut, nTok, y, sameActivations: fused);
     }
 }
