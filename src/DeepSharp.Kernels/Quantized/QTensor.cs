@@ -74,8 +74,8 @@ public sealed unsafe class QTensor
     /// llama.cpp repacks (<see cref="LlamaRepacked"/>), 8 interleaved rows, on the x86 paths
     /// that use it (AVX2, AVX-512); for Q8_0 and Q5_0 matrices, 8 rows' blocks side by side (AVX2, AVX-512). Call at load, for
     /// matrices used in products only. A tensor read from a GGUF file is read through the file rather than the
-    /// mapping, so its mapped pages never become resident: memory holds the packed copy (the file's size for all three
-    /// types) instead of the file's bytes, not both. Returns whether a copy exists.
+    /// mapping, so its mapped pages never become resident: memory holds the packed copy (the file's size for every packed
+    /// type) instead of the file's bytes, not both. Returns whether a copy exists.
     /// </summary>
     public bool PrepareForMatMul()
     {

@@ -6,7 +6,7 @@ using DeepSharp.Core.Quant;
 namespace DeepSharp.Kernels.Quantized;
 
 /// <summary>
-/// A Q4_0 or Q4_K matrix that llama.cpp repacks (<see cref="IntegerDot.LlamaRepacks"/>), or a Q8_0 matrix, rebuilt
+/// A Q4_0 or Q4_K matrix that llama.cpp repacks (<see cref="IntegerDot.LlamaRepacks"/>), or a Q8_0 or Q5_0 matrix, rebuilt
 /// once, at load, as groups of 8 interleaved rows — the same idea as llama.cpp's block_q4_Kx8 / block_q4_0x8, in a
 /// layout chosen for <see cref="PackedRows8"/>: the quants ordered so that one 64-byte load holds 8 bytes (16
 /// nibbles) of each of the 8 rows. One broadcast 8-byte activation chunk then serves all 8 rows, and lane r of every
@@ -85,7 +85,7 @@ internal sealed unsafe class Rows8Pack
     public QuantType Type { get; }
     private static int ValuesPerBlock(QuantType type) => type == QuantType.Q4_K ? 256 : 32;
 
-    /// <summary>Blocks per row (256 values for Q4_K, 32 for Q4_0 and Q8_0).</summary>
+    /// <summary>Blocks per row (256 values for Q4_K, 32 for the others).</summary>
     public int Blocks { get; }
     /// <summary>Bytes of one block of one group of 8 rows.</summary>
     public int BlockBytes { get; }
