@@ -22,7 +22,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// file's sizes: decode streams every byte once per token, and the blocks then fill whole cache lines (18), so the
 /// quants' 64-byte loads never straddle two. Until session 17 the scales were unpacked to bytes here (1184-byte
 /// blocks, 2.8% more than the file for decode to read and for memory to hold; 1216 with d and dmin as floats).
-/// /// Q4_0, per group and 32-value block (144 bytes = 18 per row-block, as in the file):
+/// Q4_0, per group and 32-value block (144 bytes = 18 per row-block, as in the file):
 /// <c>f16 d[8]; byte qs[2 k][8 rows][8]</c> with qs[k][r][j] = the file's qs[8k + j] of row r (low nibble: value
 /// 8k + j, high nibble: value 16 + 8k + j); the kernels widen d exactly (<see cref="PackedRows8.Q4_0Scales"/>).
 /// Q8_0 and Q5_0 (which llama.cpp does not repack: the products keep vec_dot's sums, see <see cref="TilesQ8_0"/>),
@@ -194,6 +194,7 @@ internal sealed unsafe class Rows8Pack
     {
         bool q8 = type == QuantType.Q8_0;
         int fileBlock = q8 ? 34 : 22, payload = fileBlock - 2, packedBlock = q8 ? Q8_0BlockBytes : Q5_0BlockBytes;
+        int rowsAt = q8 ? Q8_0QuantsOffset : Q5_0RowsOffset;
         fixed (byte* src = rows8)
             for (int b = 0; b < blocks; b++)
             {
@@ -203,7 +204,7 @@ internal sealed unsafe class Rows8Pack
                     byte* blk = src + r * rowBytes + b * fileBlock;
                     if (!float.IsFinite(IntegerDotScalar.Half(new ReadOnlySpan<byte>(blk, 2), 0))) return false;
                     Unsafe.WriteUnaligned(dst + DOffset + 2 * r, Unsafe.ReadUnaligned<ushort>(blk));
-                    Unsafe.CopyBlockUnaligned(dst + 16 + payload * r, blk + 2, (uint)payload);
+                    Unsafe.CopyBlockUnaligned(dst + rowsAt + payload * r, blk + 2, (uint)payload);
                 }
             }
         return true;
