@@ -10,7 +10,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// the (memory-mapped) weights are streamed once per batch, never dequantized whole. Rows are split over the
 /// persistent <see cref="WorkerPool"/>; one instance serves a session and allocates nothing per call.
 /// </summary>
-public sealed class MatMul : IParallelJob
+public sealed partial class MatMul : IParallelJob
 {
     private readonly WorkerPool _pool;
     private readonly float[][] _rowScratch;   // [threads][maxCols]
@@ -40,6 +40,7 @@ public sealed class MatMul : IParallelJob
         _int8 = new Int8Activations(maxTokens, maxCols);
         _packedSums = new PackedActivations(maxTokens, maxCols);
         _quantize = new QuantizeJob(pool, _int8);
+        _vectorProducts = new VectorProductsJob(pool, _int8, _packedSums);
     }
 
     // A prompt batch's activations quantized by token rows over the pool (a 512 × 8960 input on one thread kept the

@@ -17,6 +17,9 @@ internal sealed class PackedActivations(int maxTokens, int maxCols)
     /// <summary>Token <paramref name="token"/>'s sums (cols/32 ints for Q4_0, cols/64 for Q4_K).</summary>
     public Span<int> Sums(int token) => _sums.AsSpan(token * _stride, _stride);
 
+    /// <summary>Whether <paramref name="nTok"/> rows of <paramref name="cols"/> values fit.</summary>
+    public bool Fits(int nTok, int cols) => (long)nTok * (cols / 32) <= _sums.Length;
+
     public void Prepare(QuantType weight, Int8Activations act, int nTok, int cols)
     {
         _stride = cols / 32;

@@ -48,6 +48,12 @@ internal static unsafe class PackedRows8
                 Tile(isa, p, gs, Math.Min(gs + pass, g1), act, sums, t0, Math.Min(TileTokens, nTok - t0), y, yStride);
     }
 
+    /// <summary>y [8g + r] ← row 8g + r · activation row <paramref name="token"/>, for groups [g0, g1): one token of
+    /// several held (a mixture-of-experts down, each expert's own row).</summary>
+    public static void RunToken(KernelIsa isa, Rows8Pack p, int g0, int g1, Int8Activations act, PackedActivations sums, int token,
+        Span<float> y) =>
+        Tile(isa, p, g0, g1, act, sums, token, 1, y, yStride: 0);   // stride 0: the tile's one token writes y from 0
+
     private static void Tile(KernelIsa isa, Rows8Pack p, int g0, int g1, Int8Activations act, PackedActivations sums,
         int t0, int nT, Span<float> y, int yStride)
     {

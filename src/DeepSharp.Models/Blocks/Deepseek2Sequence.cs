@@ -1,4 +1,5 @@
 using DeepSharp.Kernels.Attention;
+using DeepSharp.Kernels.Quantized;
 using DeepSharp.Kernels.Threading;
 using DeepSharp.Models.Abstractions;
 
@@ -32,9 +33,14 @@ public sealed class Deepseek2Sequence : SequenceCache
         ExpertRows = new int[b];
         ExpertRowWeights = new float[b];
         ExpertIn = new float[b * s.NEmbd];
-        ExpertGate = new float[b * ffWidth];
-        ExpertUp = new float[b * ffWidth];
-        ExpertOut = new float[b * s.NEmbd];
+        // A decoded token's k experts run side by side (MoeFfn), one row each.
+        int expertRows = Math.Max(b, k);
+        ExpertGate = new float[expertRows * ffWidth];
+        ExpertUp = new float[expertRows * ffWidth];
+        ExpertOut = new float[expertRows * s.NEmbd];
+        ExpertProducts = new VectorProduct[2 * k];
+        TokenExperts = new int[k];
+        TokenExpertWeights = new float[k];
         MoeSum = new float[b * s.NEmbd];
     }
 
@@ -57,8 +63,11 @@ public sealed class Deepseek2Sequence : SequenceCache
     public int[] ExpertRows { get; }         // [B] batch rows routed to the expert being run
     public float[] ExpertRowWeights { get; } // [B] their weights for that expert
     public float[] ExpertIn { get; }         // [B, nEmbd] those rows' inputs, gathered
-    public float[] ExpertGate { get; }       // [B, max(nFfExp, nShared·nFfExp)]
-    public float[] ExpertUp { get; }         // [B, max(nFfExp, nShared·nFfExp)]
-    public float[] ExpertOut { get; }        // [B, nEmbd]
+    public float[] ExpertGate { get; }       // [max(B, k), max(nFfExp, nShared·nFfExp)]
+    public float[] ExpertUp { get; }         // [max(B, k), max(nFfExp, nShared·nFfExp)]
+    public float[] ExpertOut { get; }        // [max(B, k), nEmbd]
+    public VectorProduct[] ExpertProducts { get; } // [2k] one token's expert products, dispatched together
+    public int[] TokenExperts { get; }       // [k] one token's experts in ascending order
+    public float[] TokenExpertWeights { get; } // [k] their weights
     public float[] MoeSum { get; }           // [B, nEmbd] Σ weight·expert output per token
 }
