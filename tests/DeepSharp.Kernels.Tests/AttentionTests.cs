@@ -194,6 +194,62 @@ public sealed class AttentionTests
             }
     }
 
+    // Below the tiled path's 64 rows an F16 latent cache takes the one-row numerics, 8 heads (or a smaller divisor of
+    // nHead) at a time through the blocked decode path where the row widths are multiples of 64, else head by head.
+    // Each row must equal the per-head reference bit for bit: DeepSeek-V2-Lite's shape, groups of 6 and 4, partial
+    // blocks, accumulators leaving the normal f16 range, and a width (80) the blocked path does not take.
+    [Theory]
+    [InlineData(16, 512, 64, 37, 1, 1f)]
+    [InlineData(16, 512, 64, 20, 3, 1f)]
+    [InlineData(12, 64, 64, 33, 1, 1f)]
+    [InlineData(4, 64, 64, 21, 2, 1e-4f)]
+    [InlineData(4, 64, 64, 18, 1, 3e4f)]
+    [InlineData(4, 64, 16, 40, 2, 1f)]
+    public void One_row_latent_attention_equals_the_per_head_reference_bit_for_bit(int nHead, int rank, int rope, int pos0, int nTok,
+        float valueScale)
+    {
+        int width = rank + rope, n = pos0 + nTok;
+        const float scale = 0.07f;
+        var kv = new LatentKvCache(KvType.F16, nLayer: 2, n + 5, rank, rope);
+        var latents = TestData.Random(n * rank, 41, valueScale);
+        var ropeKeys = TestData.Random(n * rope, 42, 2f);
+        for (int p = 0; p < n; p++) kv.Store(1, p, latents.AsSpan(p * rank, rank), ropeKeys.AsSpan(p * rope, rope));
+        var q = TestData.Random(nTok * nHead * width, 43, 2f);
+        using var pool = new WorkerPool(2);
+        var output = new float[nTok * nHead * rank];
+        new LatentAttention(pool, nHead, width, rank, n + 5).Run(kv, 1, q, nTok, pos0, scale, output);
+        var (k, v) = (new float[width], new float[rank]);
+        for (int t = 0; t < nTok; t++)
+            for (int h = 0; h < nHead; h++)
+            {
+                var qh = new float[width];
+                Float.HalfVector.RoundAll(q.AsSpan((t * nHead + h) * width, width), qh);
+                var o = new float[rank];
+                float max = float.NegativeInfinity, sum = 0;
+                for (int s = 0; s <= pos0 + t; s++)
+                {
+                    kv.ReadK(1, s, 0, k);
+                    float score = HalfDot.LikeGgml(k, qh) * scale, ms = 1f, vs = 1f;
+                    if (score > max)
+                    {
+                        ms = MathF.Exp(max - score);
+                        max = score;
+                        Float.HalfVector.ScaleRounded(o, ms);
+                    }
+                    else vs = MathF.Exp(score - max);
+                    kv.ReadV(1, s, 0, v);
+                    Float.HalfVector.FusedAxpyRounded(v, vs, o);
+                    sum = sum * ms + vs;
+                }
+                for (int i = 0; i < rank; i++)
+                {
+                    float expected = o[i] * (1f / sum), actual = output[(t * nHead + h) * rank + i];
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+                        $"t={t} h={h} i={i}: reference {expected:R}, latent {actual:R}");
+                }
+            }
+    }
+
     // Attention of nTok random queries at pos0.. over layer 1 of an F16 cache filled with random keys and values.
     private static (KvCache Kv, float[] Q, float[] Output) TiledRun(int headDim, int nHead, int nHeadKv, int nTok, int pos0, int seed)
     {

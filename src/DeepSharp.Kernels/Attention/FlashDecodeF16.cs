@@ -70,7 +70,7 @@ internal sealed class FlashDecodeF16
     /// <paramref name="sum"/> [group] each head's softmax sum. The accumulators live in this instance's own buffer
     /// until then: the group's rows of the shared output may share a cache line with another thread's group.
     /// </summary>
-    public void Run(KvCache kv, int layer, int g, int n, ReadOnlySpan<float> queries, float scale, Span<float> output, Span<float> sum)
+    public void Run(IKeyValueRows kv, int layer, int g, int n, ReadOnlySpan<float> queries, float scale, Span<float> output, Span<float> sum)
     {
         SpreadQueries(queries);
         _max.Span.Fill(float.NegativeInfinity);

@@ -10,7 +10,9 @@ namespace DeepSharp.Kernels.Attention;
 /// One key/value row serves every head (MQA). With an F16 cache it follows llama.cpp's CPU flash attention like
 /// <see cref="CausalAttention"/>: from <see cref="TiledAttention.MinTokens"/> query rows the tiled f32 path (a tile's
 /// tokens × all heads against each widened latent row), below that the one-row numerics (q rounded to f16, online
-/// softmax, f16 accumulator).
+/// softmax, f16 accumulator). The one-row path takes the heads 8 (or fewer) to a work item through
+/// <see cref="FlashDecodeF16"/>, where the row widths allow: each block of cached rows is widened once for the item's
+/// heads instead of once per head and position, with every head's steps unchanged.
 /// </summary>
 public sealed class LatentAttention : IParallelJob
 {
@@ -19,6 +21,9 @@ public sealed class LatentAttention : IParallelJob
     private readonly float[][] _scores;   // [threads][nCtx]
     private readonly float[][] _qHalf;    // [threads][Width]
     private readonly TiledAttention _tiled;
+    private readonly FlashDecodeF16[]? _blocks;   // [threads]: the one-row f16 path for _headGroup heads at a time
+    private readonly float[][] _sums;             // [threads][_headGroup]
+    private readonly int _headGroup;
     private LatentKvCache? _kv;
     private float[] _q = [], _out = [];
     private int _layer, _pos0, _nTok;
@@ -34,6 +39,22 @@ public sealed class LatentAttention : IParallelJob
         for (int i = 0; i < _scores.Length; i++) (_scores[i], _qHalf[i]) = (new float[nCtx], new float[width]);
         _kvLoraRank = kvLoraRank;
         _tiled = new TiledAttention(pool.Threads, nHead, group: nHead, width, kvLoraRank);
+        _headGroup = HeadGroup(nHead);
+        _sums = [.. Enumerable.Range(0, pool.Threads).Select(_ => new float[_headGroup])];
+        if (FlashDecodeF16.Supports(width, kvLoraRank))
+        {
+            _blocks = [.. Enumerable.Range(0, pool.Threads).Select(_ => new FlashDecodeF16(_headGroup, width, kvLoraRank))];
+            for (int i = 0; i < _qHalf.Length; i++) _qHalf[i] = new float[_headGroup * width];
+        }
+    }
+
+    // Heads per one-row work item: the largest divisor of nHead up to 8, one 8-lane set of FlashDecodeF16's scores
+    // (DeepSeek-V2-Lite's 16 heads: two items a token, one for each of two threads).
+    private static int HeadGroup(int nHead)
+    {
+        int group = Math.Min(8, nHead);
+        while (nHead % group != 0) group--;
+        return group;
     }
 
     /// <summary>output [nTok, nHead·kvLoraRank] ← attention of q [nTok, nHead·Width] over layer <paramref name="layer"/>.</summary>
@@ -43,7 +64,7 @@ public sealed class LatentAttention : IParallelJob
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pos0 + nTok, _scores[0].Length);
         (_kv, _layer, _q, _pos0, _scale, _out, _nTok) = (kv, layer, q, pos0, scale, output, nTok);
         _useTiled = kv.Type == KvType.F16 && nTok >= TiledAttention.MinTokens && TiledAttention.Supports(_kvLoraRank);
-        _pool.Run(this, _useTiled ? TiledAttention.Items(nTok, nKv: 1) : nTok * _nHead);
+        _pool.Run(this, _useTiled ? TiledAttention.Items(nTok, nKv: 1) : nTok * _nHead / HeadsPerItem(kv));
         (_kv, _q, _out) = (null, [], []);
     }
 
@@ -57,6 +78,11 @@ public sealed class LatentAttention : IParallelJob
             return;
         }
         int width = kv.Width, rank = kv.KvLoraRank;
+        if (HeadsPerItem(kv) > 1)
+        {
+            for (int item = start; item < limit; item++) HeadGroupF16(kv, worker, item);
+            return;
+        }
         for (int item = start; item < limit; item++)
         {
             int t = item / _nHead, h = item % _nHead, n = _pos0 + t + 1;
@@ -64,6 +90,26 @@ public sealed class LatentAttention : IParallelJob
             var o = _out.AsSpan((t * _nHead + h) * rank, rank);
             if (kv.Type == KvType.F16) FlashF16(kv, worker, q, n, o);
             else TwoPassF32(kv, worker, q, n, o);
+        }
+    }
+
+    private int HeadsPerItem(LatentKvCache kv) => _blocks is not null && kv.Type == KvType.F16 ? _headGroup : 1;
+
+    // Item = (token t, heads h0 .. h0 + _headGroup − 1): FlashF16's steps for those heads, a block of rows at a time.
+    private void HeadGroupF16(LatentKvCache kv, int worker, int item)
+    {
+        int groups = _nHead / _headGroup, t = item / groups, h0 = item % groups * _headGroup;
+        int width = kv.Width, rank = kv.KvLoraRank;
+        var qh = _qHalf[worker].AsSpan(0, _headGroup * width);
+        HalfVector.RoundAll(_q.AsSpan((t * _nHead + h0) * width, _headGroup * width), qh);
+        var o = _out.AsSpan((t * _nHead + h0) * rank, _headGroup * rank);
+        var sums = _sums[worker];
+        _blocks![worker].Run(kv, _layer, g: 0, _pos0 + t + 1, qh, _scale, o, sums);
+        for (int j = 0; j < _headGroup; j++)
+        {
+            float inv = sums[j] == 0 ? 0 : 1f / sums[j];
+            var head = o.Slice(j * rank, rank);
+            for (int i = 0; i < rank; i++) head[i] *= inv;
         }
     }
 

@@ -63,6 +63,30 @@ public sealed class LatentKvCache : IKeyValueRows
     /// <summary>The value is the key's latent part: the same read.</summary>
     public void ReadV(int layer, int pos, int offset, Span<float> dst) => ReadK(layer, pos, offset, dst);
 
+    /// <summary>dst [count, dst.Length / count] ← rows pos0 .. pos0 + count − 1 [offset ..] as floats.</summary>
+    public void ReadKRows(int layer, int pos0, int count, int offset, Span<float> dst)
+    {
+        int len = dst.Length / count;
+        if (_half is null)
+        {
+            for (int r = 0; r < count; r++) ReadK(layer, pos0 + r, offset, dst.Slice(r * len, len));
+            return;
+        }
+        Float.HalfVector.WidenRows(_half[layer].AsSpan(pos0 * Width + offset), Width, count, len, dst);
+    }
+
+    /// <summary>The value rows are the keys' latent parts: the same read.</summary>
+    public void ReadVRows(int layer, int pos0, int count, int offset, Span<float> dst) => ReadKRows(layer, pos0, count, offset, dst);
+
+    /// <summary>Brings F16 rows pos0 .. pos0 + count − 1 towards the cache (whole rows: K and V share them).</summary>
+    public unsafe void PrefetchRows(int layer, int pos0, int count, int kOffset, int kLen, int vOffset, int vLen)
+    {
+        if (_half is null || !System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        count = Math.Min(count, NCtx - pos0);
+        if (count <= 0) return;
+        fixed (Half* rows = &_half[layer][pos0 * Width]) KernelLoop.Prefetch((byte*)rows, count * Width * sizeof(Half));
+    }
+
     /// <summary>dst [Width] ← row (layer, pos) as floats.</summary>
     public void ReadRow(int layer, int pos, Span<float> dst)
     {

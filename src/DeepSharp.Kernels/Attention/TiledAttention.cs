@@ -13,6 +13,15 @@ internal interface IKeyValueRows
 
     /// <summary>dst ← V[layer][pos][offset .. offset + dst.Length] as floats.</summary>
     void ReadV(int layer, int pos, int offset, Span<float> dst);
+
+    /// <summary>dst [count, dst.Length / count] ← K[layer][pos0 + r][offset ..] as floats, r &lt; count.</summary>
+    void ReadKRows(int layer, int pos0, int count, int offset, Span<float> dst);
+
+    /// <summary>As <see cref="ReadKRows"/> for V.</summary>
+    void ReadVRows(int layer, int pos0, int count, int offset, Span<float> dst);
+
+    /// <summary>A hint that these rows' K and V parts are read next (never a fault; may do nothing).</summary>
+    void PrefetchRows(int layer, int pos0, int count, int kOffset, int kLen, int vOffset, int vLen);
 }
 
 /// <summary>
