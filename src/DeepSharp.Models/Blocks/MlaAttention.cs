@@ -142,24 +142,36 @@ public sealed class MlaAttention
         st.MatMul.Run(Wo, rows.O, nTok, st.Xb2);
     }
 
-    // seq.QFull [nTok, nHead·qkHead] ← W_Q·x, or W_UQ·RMSNorm(W_DQ·x).
+    // seq.QFull [nTok, nHead·qkHead] ← W_Q·x, or W_UQ·RMSNorm(W_DQ·x); and st.K [nTok, kvLora + rope] ← W_DKV·x, the
+    // two products of x in one dispatch for one token where they take one kernel.
     private void ProjectQuery(ForwardState st, Deepseek2Sequence seq, int nTok)
     {
-        if (Wq is not null)
+        var (first, firstOut) = Wq is not null ? (Wq, seq.QFull) : (WqA!, seq.QLora);
+        if (nTok != 1 || !TryProjectOneToken(st, first, firstOut))
         {
-            st.MatMul.Run(Wq, st.Xb, nTok, seq.QFull);
-            return;
+            st.MatMul.Run(first, st.Xb, nTok, firstOut);
+            st.MatMul.Run(WkvA, st.Xb, nTok, st.K, sameActivations: true);
         }
-        st.MatMul.Run(WqA!, st.Xb, nTok, seq.QLora);
+        if (Wq is not null) return;
         QANorm!.Apply(seq.QLora, 0, nTok, seq.QLoraNormed);
         st.MatMul.Run(WqB!, seq.QLoraNormed, nTok, seq.QFull);
     }
 
-    // [c_KV ; k_pe] = W_DKV·x (into st.K); c_KV ← RMSNorm (into seq.Latent); RoPE on k_pe and every head's q_pe.
+    private bool TryProjectOneToken(ForwardState st, QTensor first, float[] firstOut)
+    {
+        var products = st.Products;
+        products[0] = new VectorProduct(first, 0, firstOut, 0);
+        products[1] = new VectorProduct(WkvA, 0, st.K, 0);
+        if (!st.MatMul.CanRunMany(products, 2, xRows: 1)) return false;
+        st.MatMul.RunMany(products, 2, st.Xb, xRows: 1, sameActivations: false);
+        return true;
+    }
+
+    // c_KV ← RMSNorm of st.K's latent part (into seq.Latent), st.K holding W_DKV·x (ProjectQuery); RoPE on k_pe and
+    // every head's q_pe.
     private void ProjectLatents(ModelSpec s, Deepseek2Params p, ForwardState st, Deepseek2Sequence seq, int nTok)
     {
         int width = p.KvLoraRank + p.QkRope, half = p.QkRope / 2, qWidth = s.NHead * p.QkHead;
-        st.MatMul.Run(WkvA, st.Xb, nTok, st.K);
         for (int t = 0; t < nTok; t++)
         {
             var kv = st.K.AsSpan(t * width, width);
