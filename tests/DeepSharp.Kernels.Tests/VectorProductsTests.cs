@@ -61,6 +61,35 @@ public sealed class VectorProductsTests
         GC.KeepAlive(keepShort);
     }
 
+    // Decode's q, k and v (or gate and up): one input row, each output from its start.
+    [Fact]
+    public void One_tokens_products_of_one_input_equal_a_product_each_or_are_left_to_the_caller()
+    {
+        const int cols = 64;
+        var (q, k1) = TestData.Weight(QuantType.Q8_0, 24, cols, seed: 11);
+        var (k, k2) = TestData.Weight(QuantType.Q8_0, 8, cols, seed: 12);
+        var (v, k3) = TestData.Weight(QuantType.Q5_0, 8, cols, seed: 13);
+        foreach (var t in new[] { q, k, v }) t.PrepareForMatMul();
+        var x = TestData.Random(cols, seed: 14, scale: 2f);
+        using var pool = new WorkerPool(2);
+        var mm = new MatMul(pool, cols, maxTokens: 1);
+        var (yq, yk, yv) = (new float[24], new float[8], new float[8]);
+
+        Assert.False(mm.TryRunOneToken(x, (q, yq), (k, yk), (v, yv)));   // Q5_0 beside Q8_0: two kernels
+        Assert.All(yq.Concat(yk).Concat(yv), value => Assert.Equal(0f, value));
+        Assert.Equal(Takes, mm.TryRunOneToken(x, (q, yq), (k, yk)));
+        if (!Takes) return;
+        foreach (var (w, y) in new[] { (q, yq), (k, yk) })
+        {
+            var one = new float[w.Rows];
+            mm.Run(w, x, 1, one);
+            for (int r = 0; r < one.Length; r++) TestData.AssertSameBits(one[r], y[r], $"{w.Name} row {r}");
+        }
+        GC.KeepAlive(k1);
+        GC.KeepAlive(k2);
+        GC.KeepAlive(k3);
+    }
+
     [Fact]
     public void Products_that_take_different_kernels_or_do_not_fit_are_refused()
     {

@@ -3,6 +3,25 @@ namespace DeepSharp.Kernels.Quantized;
 public sealed partial class MatMul
 {
     private readonly VectorProductsJob _vectorProducts;
+    private readonly VectorProduct[] _oneInput = new VectorProduct[OneInputProducts];
+
+    /// <summary>Products <see cref="TryRunOneToken"/> takes at most (q, k and v).</summary>
+    public const int OneInputProducts = 4;
+
+    /// <summary>
+    /// Decode's products of one input row <paramref name="x"/> — q, k and v; gate and up — in one dispatch: each Y ← W · x.
+    /// Returns false, having done nothing, where the matrices do not take one kernel together (see
+    /// <see cref="CanRunMany"/>): run them one by one.
+    /// </summary>
+    public bool TryRunOneToken(float[] x, params ReadOnlySpan<(QTensor W, float[] Y)> products)
+    {
+        if (products.Length > _oneInput.Length) return false;
+        for (int p = 0; p < products.Length; p++) _oneInput[p] = new VectorProduct(products[p].W, 0, products[p].Y, 0);
+        bool can = CanRunMany(_oneInput, products.Length, xRows: 1);
+        if (can) RunMany(_oneInput, products.Length, x, xRows: 1, sameActivations: false);
+        Array.Clear(_oneInput);   // holds no weights or outputs between calls
+        return can;
+    }
 
     /// <summary>
     /// Whether <see cref="RunMany"/> takes products [0, <paramref name="count"/>) of <paramref name="products"/> over

@@ -51,7 +51,6 @@ public sealed class ForwardState
     public float[] RopeSin { get; }  // [B, nRot/2]
     public float[] Logits { get; }   // [nVocab] of the batch's last token
     public MatMul MatMul { get; }
-    public VectorProduct[] Products { get; } = new VectorProduct[3];   // one token's products of one input, dispatched together
     public SwiGluJob SwiGlu { get; }
     public CausalAttention Attention { get; }
 }

@@ -45,7 +45,7 @@ public sealed class GqaAttention
         ArgumentNullException.ThrowIfNull(st);
         ArgumentNullException.ThrowIfNull(kv);
         int qWidth = s.NHead * s.HeadDim, kWidth = s.NHeadKv * s.HeadDim, vWidth = s.NHeadKv * s.HeadDimV;
-        if (nTok != 1 || !TryProjectOneToken(st))
+        if (nTok != 1 || !st.MatMul.TryRunOneToken(st.Xb, (Wq, st.Q), (Wk, st.K), (Wv, st.V)))
         {
             st.MatMul.Run(Wq, st.Xb, nTok, st.Q);
             st.MatMul.Run(Wk, st.Xb, nTok, st.K, sameActivations: true);
@@ -68,18 +68,6 @@ public sealed class GqaAttention
         }
         st.Attention.Run(kv, layer, st.Q, nTok, pos0, st.Att);
         st.MatMul.Run(Wo, st.Att, nTok, st.Xb2);
-    }
-
-    // Decode's q, k and v products in one dispatch, where the three matrices take one kernel.
-    private bool TryProjectOneToken(ForwardState st)
-    {
-        var products = st.Products;
-        products[0] = new VectorProduct(Wq, 0, st.Q, 0);
-        products[1] = new VectorProduct(Wk, 0, st.K, 0);
-        products[2] = new VectorProduct(Wv, 0, st.V, 0);
-        if (!st.MatMul.CanRunMany(products, 3, xRows: 1)) return false;
-        st.MatMul.RunMany(products, 3, st.Xb, xRows: 1, sameActivations: false);
-        return true;
     }
 
     private static void AddBias(float[]? bias, Span<float> y)

@@ -147,7 +147,7 @@ public sealed class MlaAttention
     private void ProjectQuery(ForwardState st, Deepseek2Sequence seq, int nTok)
     {
         var (first, firstOut) = Wq is not null ? (Wq, seq.QFull) : (WqA!, seq.QLora);
-        if (nTok != 1 || !TryProjectOneToken(st, first, firstOut))
+        if (nTok != 1 || !st.MatMul.TryRunOneToken(st.Xb, (first, firstOut), (WkvA, st.K)))
         {
             st.MatMul.Run(first, st.Xb, nTok, firstOut);
             st.MatMul.Run(WkvA, st.Xb, nTok, st.K, sameActivations: true);
@@ -155,16 +155,6 @@ public sealed class MlaAttention
         if (Wq is not null) return;
         QANorm!.Apply(seq.QLora, 0, nTok, seq.QLoraNormed);
         st.MatMul.Run(WqB!, seq.QLoraNormed, nTok, seq.QFull);
-    }
-
-    private bool TryProjectOneToken(ForwardState st, QTensor first, float[] firstOut)
-    {
-        var products = st.Products;
-        products[0] = new VectorProduct(first, 0, firstOut, 0);
-        products[1] = new VectorProduct(WkvA, 0, st.K, 0);
-        if (!st.MatMul.CanRunMany(products, 2, xRows: 1)) return false;
-        st.MatMul.RunMany(products, 2, st.Xb, xRows: 1, sameActivations: false);
-        return true;
     }
 
     // c_KV ← RMSNorm of st.K's latent part (into seq.Latent), st.K holding W_DKV·x (ProjectQuery); RoPE on k_pe and

@@ -22,17 +22,6 @@ public sealed class SwiGluFfn
         };
     }
 
-    // Decode's gate and up products in one dispatch, where both matrices take one kernel.
-    private static bool TryGateAndUpOneToken(ForwardState st, QTensor gate, QTensor up, float[] x, float[] gateOut, float[] upOut)
-    {
-        var products = st.Products;
-        products[0] = new VectorProduct(gate, 0, gateOut, 0);
-        products[1] = new VectorProduct(up, 0, upOut, 0);
-        if (!st.MatMul.CanRunMany(products, 2, xRows: 1)) return false;
-        st.MatMul.RunMany(products, 2, x, xRows: 1, sameActivations: false);
-        return true;
-    }
-
     /// <summary>st.Xb2 [nTok, nEmbd] ← ffn(st.Xb [nTok, nEmbd]).</summary>
     public void Forward(ForwardState st, int nTok)
     {
@@ -49,7 +38,7 @@ public sealed class SwiGluFfn
     internal static void Run(ForwardState st, QTensor gate, QTensor up, QTensor down, float[] x, int nTok, float[] gateOut, float[] upOut,
         float[] y)
     {
-        if (nTok != 1 || !TryGateAndUpOneToken(st, gate, up, x, gateOut, upOut))
+        if (nTok != 1 || !st.MatMul.TryRunOneToken(x, (gate, gateOut), (up, upOut)))
         {
             st.MatMul.Run(gate, x, nTok, gateOut);
             st.MatMul.Run(up, x, nTok, upOut, sameActivations: true);
