@@ -110,9 +110,7 @@ public sealed class MoeFfn
         }
         if (!mm.CanRunMany(products, 2 * k, xRows: 1)) return false;
         mm.RunMany(products, 2 * k, st.Xb, xRows: 1, sameActivations: false);
-        bool fused = mm.BeginActivations(Down[experts[0]], seq.ExpertGate, k);
-        st.SwiGlu.Run(seq.ExpertGate, seq.ExpertUp, k, ff, fused ? mm : null);
-        if (fused) mm.EndActivations();
+        bool fused = SwiGluFfn.Activate(st, Down[experts[0]], seq.ExpertGate, seq.ExpertUp, k, ff);
         SetDowns(products, experts, seq.ExpertOut, n);
         mm.RunMany(products, k, seq.ExpertGate, xRows: k, sameActivations: fused);
         for (int i = 0; i < k; i++)

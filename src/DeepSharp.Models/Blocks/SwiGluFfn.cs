@@ -43,9 +43,20 @@ public sealed class SwiGluFfn
             st.MatMul.Run(gate, x, nTok, gateOut);
             st.MatMul.Run(up, x, nTok, upOut, sameActivations: true);
         }
-        bool fused = st.MatMul.BeginActivations(down, gateOut, nTok);
-        st.SwiGlu.Run(gateOut, upOut, nTok, (int)gate.Rows, fused ? st.MatMul : null);
-        if (fused) st.MatMul.EndActivations();
+        bool fused = Activate(st, down, gateOut, upOut, nTok, (int)gate.Rows);
         st.MatMul.Run(down, gateOut, nTok, y, sameActivations: fused);
+    }
+
+    /// <summary>
+    /// gateOut [rows, width] ← SiLU(gateOut) ⊙ upOut, the SwiGLU workers quantizing each row for
+    /// <paramref name="down"/> as they finish it where its products read integer activations; returns whether they did
+    /// (the down product then passes sameActivations).
+    /// </summary>
+    internal static bool Activate(ForwardState st, QTensor down, float[] gateOut, float[] upOut, int rows, int width)
+    {
+        bool fused = st.MatMul.BeginActivations(down, gateOut, rows);
+        st.SwiGlu.Run(gateOut, upOut, rows, width, fused ? st.MatMul : null);
+        if (fused) st.MatMul.EndActivations();
+        return fused;
     }
 }
