@@ -149,17 +149,12 @@ public sealed class CausalAttention : IParallelJob
             Output(t, h).Clear();
             (max[j], sum[j]) = (float.NegativeInfinity, 0f);
         }
+        var output = _out.AsSpan((t * _nHead + g * group) * _headDimV, group * _headDimV);   // the group's heads' rows
         if (_blocks is not null)
-            _blocks[worker].Run(kv, _layer, g, n, qh.AsSpan(0, group * _headDim), _scale,
-                _out.AsSpan((t * _nHead + g * group) * _headDimV, group * _headDimV), sum.AsSpan(0, group));
+            _blocks[worker].Run(kv, _layer, g, n, qh.AsSpan(0, group * _headDim), _scale, output, sum.AsSpan(0, group));
         else
             PerPosition(kv, worker, t, n, g);
-        for (int j = 0; j < group; j++)
-        {
-            float inv = sum[j] == 0 ? 0 : 1f / sum[j];
-            var o = Output(t, g * group + j);
-            for (int i = 0; i < o.Length; i++) o[i] *= inv;
-        }
+        FlashDecodeF16.Normalize(output, sum.AsSpan(0, group), _headDimV);
     }
 
     // The steps of FlashF16 one position at a time (head sizes FlashDecodeF16 does not take).

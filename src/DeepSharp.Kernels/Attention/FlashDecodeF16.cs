@@ -95,6 +95,20 @@ internal sealed class FlashDecodeF16
         _sum.Span[.._group].CopyTo(sum);
     }
 
+    /// <summary>
+    /// The one-row path's last step: each head's accumulator (consecutive rows of <paramref name="width"/> in
+    /// <paramref name="output"/>) times 1 / its softmax sum (0 where the sum is 0), as ggml ends it.
+    /// </summary>
+    public static void Normalize(Span<float> output, ReadOnlySpan<float> sums, int width)
+    {
+        for (int j = 0; j < sums.Length; j++)
+        {
+            float inv = sums[j] == 0 ? 0 : 1f / sums[j];
+            var head = output.Slice(j * width, width);
+            for (int i = 0; i < head.Length; i++) head[i] *= inv;
+        }
+    }
+
     // The queries in the layout the scores read: _queryPairs for ScorePairs (512-bit), _queryLanes for ScoreRows.
     private void SpreadQueries(ReadOnlySpan<float> queries)
     {

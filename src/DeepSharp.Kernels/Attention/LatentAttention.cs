@@ -19,7 +19,7 @@ public sealed class LatentAttention : IParallelJob
     private readonly WorkerPool _pool;
     private readonly int _nHead, _kvLoraRank;
     private readonly float[][] _scores;   // [threads][nCtx]
-    private readonly float[][] _qHalf;    // [threads][Width]
+    private readonly float[][] _qHalf;    // [threads][Width, or _headGroup·Width for the blocked path]
     private readonly TiledAttention _tiled;
     private readonly FlashDecodeF16[]? _blocks;   // [threads]: the one-row f16 path for _headGroup heads at a time
     private readonly float[][] _sums;             // [threads][_headGroup]
@@ -35,17 +35,16 @@ public sealed class LatentAttention : IParallelJob
         ArgumentNullException.ThrowIfNull(pool);
         (_pool, _nHead) = (pool, nHead);
         _scores = new float[pool.Threads][];
-        _qHalf = new float[pool.Threads][];
-        for (int i = 0; i < _scores.Length; i++) (_scores[i], _qHalf[i]) = (new float[nCtx], new float[width]);
         _kvLoraRank = kvLoraRank;
         _tiled = new TiledAttention(pool.Threads, nHead, group: nHead, width, kvLoraRank);
         _headGroup = HeadGroup(nHead);
-        _sums = [.. Enumerable.Range(0, pool.Threads).Select(_ => new float[_headGroup])];
         if (FlashDecodeF16.Supports(width, kvLoraRank))
-        {
             _blocks = [.. Enumerable.Range(0, pool.Threads).Select(_ => new FlashDecodeF16(_headGroup, width, kvLoraRank))];
-            for (int i = 0; i < _qHalf.Length; i++) _qHalf[i] = new float[_headGroup * width];
-        }
+        int queryRows = _blocks is null ? 1 : _headGroup;   // rounded queries a work item holds
+        _qHalf = new float[pool.Threads][];
+        _sums = new float[pool.Threads][];
+        for (int i = 0; i < _scores.Length; i++)
+            (_scores[i], _qHalf[i], _sums[i]) = (new float[nCtx], new float[queryRows * width], new float[_headGroup]);
     }
 
     // Heads per one-row work item: the largest divisor of nHead up to 8, one 8-lane set of FlashDecodeF16's scores
@@ -105,12 +104,7 @@ public sealed class LatentAttention : IParallelJob
         var o = _out.AsSpan((t * _nHead + h0) * rank, _headGroup * rank);
         var sums = _sums[worker];
         _blocks![worker].Run(kv, _layer, g: 0, _pos0 + t + 1, qh, _scale, o, sums);
-        for (int j = 0; j < _headGroup; j++)
-        {
-            float inv = sums[j] == 0 ? 0 : 1f / sums[j];
-            var head = o.Slice(j * rank, rank);
-            for (int i = 0; i < rank; i++) head[i] *= inv;
-        }
+        FlashDecodeF16.Normalize(o, sums, rank);
     }
 
     private void TwoPassF32(LatentKvCache kv, int worker, ReadOnlySpan<float> q, int n, Span<float> o)
@@ -147,7 +141,6 @@ public sealed class LatentAttention : IParallelJob
             HalfVector.FusedAxpyRounded(row[..o.Length], vs, o);
             sum = sum * ms + vs;
         }
-        float inv = sum == 0 ? 0 : 1f / sum;
-        for (int i = 0; i < o.Length; i++) o[i] *= inv;
+        FlashDecodeF16.Normalize(o, new ReadOnlySpan<float>(in sum), o.Length);
     }
 }
