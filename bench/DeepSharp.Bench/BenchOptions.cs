@@ -7,10 +7,11 @@ namespace DeepSharp.Bench;
 /// Command line: <c>(--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [-d 0] [--reps 3]
 /// [--skip-bandwidth] [--same-process]</c>; <c>-d</c> is llama-bench's depth: that many tokens are in the KV cache
 /// (evaluated untimed) before each timed pp and tg; <c>--engine NAME</c> is the harness's own call of one engine in a child process. Or
-/// <c>--stream-study [--threads 2] [--reps 3]</c>: no model, <see cref="DeepSharp.Bench.StreamStudy"/>'s rounds.
+/// <c>--stream-study [--threads 2] [--reps 3]</c>: no model, <see cref="DeepSharp.Bench.StreamStudy"/>'s rounds. Or
+/// <c>--products-study (--model FILE | --synth PRESET:TYPE) [--threads 2] [--reps 3]</c>: <see cref="DeepSharp.Bench.ProductsStudy"/>'s rounds.
 /// </summary>
 internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, int NGen, int Reps, bool SkipBandwidth,
-    bool SameProcess = false, string? ChildEngine = null, bool StreamStudy = false)
+    bool SameProcess = false, string? ChildEngine = null, bool StreamStudy = false, bool ProductsStudy = false)
 {
     /// <summary>Tokens already in the KV cache when a timed pp or tg starts (llama-bench's <c>-d</c>).</summary>
     public int Depth { get; init; }
@@ -23,13 +24,14 @@ internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, 
 
     public const string Usage =
         "usage: DeepSharp.Bench (--model FILE | --synth PRESET:TYPE) [--threads 2] [-p 512] [-n 128] [-d 0] [--reps 3] [--skip-bandwidth] [--same-process]\n" +
-        "       DeepSharp.Bench --stream-study [--threads 2] [--reps 3]";
+        "       DeepSharp.Bench --stream-study [--threads 2] [--reps 3]\n" +
+        "       DeepSharp.Bench --products-study (--model FILE | --synth PRESET:TYPE) [--threads 2] [--reps 3]";
 
     public static BenchOptions Parse(string[] args)
     {
         string? model = null, synth = null;
         int threads = 2, nPrompt = 512, nGen = 128, depth = 0, reps = 3;
-        bool skipBandwidth = false, sameProcess = false, streamStudy = false;
+        bool skipBandwidth = false, sameProcess = false, streamStudy = false, productsStudy = false;
         string? engine = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -46,6 +48,7 @@ internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, 
                 case "--skip-bandwidth": skipBandwidth = true; break;
                 case "--same-process": sameProcess = true; break;
                 case "--stream-study": streamStudy = true; break;
+                case "--products-study": productsStudy = true; break;
                 case "--engine": engine = EngineName(Value()); break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
@@ -57,7 +60,7 @@ internal sealed record BenchOptions(string ModelPath, int Threads, int NPrompt, 
         if ((model is null) == (synth is null)) throw new ArgumentException("give exactly one of --model FILE and --synth PRESET:TYPE");
         string path = model ?? SynthesizeCached(synth!);
         if (!File.Exists(path)) throw new ArgumentException($"file not found: {path}");
-        return new BenchOptions(path, threads, nPrompt, nGen, reps, skipBandwidth, sameProcess, engine) { Depth = depth };
+        return new BenchOptions(path, threads, nPrompt, nGen, reps, skipBandwidth, sameProcess, engine, ProductsStudy: productsStudy) { Depth = depth };
     }
 
     private static string EngineName(string name) =>

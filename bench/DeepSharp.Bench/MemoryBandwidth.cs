@@ -61,7 +61,7 @@ internal static class MemoryBandwidth
     }
 
     // Four independent accumulators keep several loads in flight, so the loop is limited by memory, not by adds.
-    private static unsafe long Sum(byte* bytes, long length)
+    internal static unsafe long Sum(byte* bytes, long length)
     {
         long* values = (long*)bytes;
         long n = length / sizeof(long);

@@ -17,6 +17,7 @@ catch (ArgumentException e)
 }
 if (o.ChildEngine is not null) return IsolatedRuns.ChildMain(o);
 if (o.StreamStudy) return StreamStudy.Run(o.Threads, o.Reps, Console.Out);
+if (o.ProductsStudy) return ProductsStudy.Run(o.ModelPath, o.Threads, o.Reps, Console.Out);
 
 var inv = CultureInfo.InvariantCulture;
 string loadBefore = ProcessMemory.LoadAverage();

@@ -110,4 +110,21 @@ public sealed class PackedVecDotTests
         TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
         GC.KeepAlive(keep);
     }
+
+    [Fact]
+    public unsafe void Product_memory_is_the_packed_copy_where_there_is_one_else_the_stored_rows()
+    {
+        const int rows = 16, cols = 64;
+        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: 47);
+        fixed (byte* stored = w.Row(0))
+        {
+            Assert.Equal(((nint)stored, rows * w.RowBytes), w.ProductMemory);
+            w.PrepareForMatMul();
+            var (address, length) = w.ProductMemory;
+            Assert.Equal(rows * w.RowBytes, length);   // packed at the file's size
+            Assert.Equal(Packs, address != (nint)stored);
+            if (Packs) Assert.Equal((nint)w.Packed!.Block(0, 0), address);
+        }
+        GC.KeepAlive(keep);
+    }
 }

@@ -109,6 +109,15 @@ public sealed unsafe class QTensor
         }
     }
 
+    /// <summary>
+    /// The memory one token's product with this matrix reads: the packed copy <see cref="PrepareForMatMul"/> built,
+    /// else the stored (mapped) rows. For bandwidth studies: where the weights lie in physical memory changes how
+    /// fast they can be read (on this project's VM, 24–34 GB/s between 512 MiB buffers of one process at 1 thread,
+    /// each buffer the same from round to round), so a product is best compared with a plain read of these bytes.
+    /// </summary>
+    public (nint Address, long Length) ProductMemory =>
+        Packed is { } p ? ((nint)p.Block(0, 0), p.ByteLength) : ((nint)_data, Rows * RowBytes);
+
     /// <summary>The stored bytes of row <paramref name="row"/>.</summary>
     public ReadOnlySpan<byte> Row(long row)
     {

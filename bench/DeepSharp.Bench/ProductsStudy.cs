@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using DeepSharp.Gguf;
+using DeepSharp.Kernels.Quantized;
+using DeepSharp.Kernels.Threading;
+
+namespace DeepSharp.Bench;
+
+/// <summary>
+/// Where decode's distance from the bandwidth ceiling lies: in one process, round after round, the ceiling's probe
+/// (a fresh 512 MiB buffer), a plain read of the very bytes one token's products read (every matrix of the file once,
+/// in the file's order, packed as the engine packs them), those products (each through <see cref="MatMul"/> as its
+/// own dispatch) and the engine's whole decode step (on its own copies), each as a rate of weight bytes. Products
+/// below the plain read of their bytes: the kernels' streaming (access pattern, arithmetic, one stream per matrix);
+/// the plain read below the probe: where the bytes lie in physical memory, which the engine does not choose.
+/// </summary>
+/// <remarks>
+/// The products cover the file's matrices (2-D tensors; the token embedding only where the output is tied to it);
+/// a mixture-of-experts file's stacked experts and per-head tensors are 3-D and left out, so its products cover less
+/// than a token reads (both byte counts are printed).
+/// </remarks>
+internal static class ProductsStudy
+{
+    private const int StepTokens = 16;
+
+    public static int Run(string modelPath, int threads, int rounds, TextWriter output)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        using var file = GgufFile.Open(modelPath);
+        long tokenBytes = MemoryBandwidth.WeightBytesPerToken(file);
+        var matrices = Matrices(file);
+        long productBytes = matrices.Sum(m => m.RowBytes * m.Rows);
+        output.WriteLine(string.Create(inv,
+            $"products study: {Path.GetFileName(modelPath)}, {threads} thread(s), {rounds} round(s); {matrices.Count} matrices, {productBytes / 1e6:0.0} MB of the {tokenBytes / 1e6:0.0} MB a token reads"));
+        using var pool = new WorkerPool(threads);
+        var products = new TokenProducts(matrices, pool);
+        using var engine = new DeepSharpEngine(modelPath, threads, nCtx: StepTokens + 1);
+        var step = new DecodeSteps(engine, file);
+        products.Run(matrices);   // warm-up: the kernels compiled, the packed pages touched
+        step.Run();
+        // The first pass after the probe ran 30% slower than the next ones (1.5B Q8_0, 1 thread: 15.4–16.0 against
+        // 21.7–24.6 GB/s; the probe frees 512 MiB just before): the plain read is the best of three passes, the
+        // products the median of three, the step the median of three runs of its tokens.
+        var ofProbe = new List<double>();
+        var ofSameBytes = new List<double>();
+        var stepOfProbe = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            double probe = MemoryBandwidth.MeasureReadBytesPerSecond(threads);
+            double sameBytes = productBytes / products.BestRead(matrices);
+            double productRate = productBytes / MedianOfThree(() => products.Run(matrices));
+            double stepRate = tokenBytes / MedianOfThree(step.Run);
+            ofProbe.Add(productRate / probe);
+            ofSameBytes.Add(productRate / sameBytes);
+            stepOfProbe.Add(stepRate / probe);
+            output.WriteLine(string.Create(inv,
+                $"round {r + 1}: probe {MemoryBandwidth.Gbps(probe)} GB/s; plain read of the products' bytes {MemoryBandwidth.Gbps(sameBytes)} GB/s; products {MemoryBandwidth.Gbps(productRate)} GB/s ({productRate / sameBytes:0.0%} of that read, {productRate / probe:0.0%} of the probe); engine's decode step {MemoryBandwidth.Gbps(stepRate)} GB/s ({stepRate / probe:0.0%} of the probe)"));
+        }
+        output.WriteLine(string.Create(inv,
+            $"median of {rounds}: products at {Speed.MedianOf([.. ofSameBytes]):0.0%} of a plain read of their bytes ({ofSameBytes.Min():0.0%}–{ofSameBytes.Max():0.0%}) and {Speed.MedianOf([.. ofProbe]):0.0%} of the probe ({ofProbe.Min():0.0%}–{ofProbe.Max():0.0%}); decode step at {Speed.MedianOf([.. stepOfProbe]):0.0%} of the probe ({stepOfProbe.Min():0.0%}–{stepOfProbe.Max():0.0%})"));
+        ByType(matrices, products, output);
+        Placement(threads, output);
+        return 0;
+    }
+
+    // Four 512 MiB buffers held at once, each read as the probe reads (best of three): where memory lies changes its
+    // read rate (on this project's VM 24–34 GB/s between buffers at 1 thread, each the same round after round), and
+    // the probe's fresh buffer lands anywhere.
+    private static unsafe void Placement(int threads, TextWriter output)
+    {
+        const long bytes = 512L << 20;
+        var buffers = Enumerable.Range(0, 4).Select(_ => (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64)).ToArray();
+        try
+        {
+            foreach (var b in buffers) new Span<long>((void*)b, (int)(bytes / sizeof(long))).Fill(1L);
+            var rates = buffers.Select(b => bytes / Enumerable.Range(0, 3).Min(_ => ReadSeconds(threads, [(b, bytes)]))).ToArray();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"placement: four 512 MiB buffers held at once read {string.Join(", ", rates.Select(MemoryBandwidth.Gbps))} GB/s"));
+        }
+        finally
+        {
+            foreach (var b in buffers) NativeMemory.AlignedFree((void*)b);
+        }
+    }
+
+    // Seconds for a plain read (MemoryBandwidth's probe loop) of the regions, thread i reading part i of each in turn,
+    // no barrier between regions.
+    private static unsafe double ReadSeconds(int threads, IReadOnlyList<(nint Address, long Length)> regions)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            long sum = 0;
+            foreach (var (address, length) in regions)
+            {
+                long part = length / threads / 128 * 128, from = i * part, to = i == threads - 1 ? length : from + part;
+                sum += MemoryBandwidth.Sum((byte*)address + from, to - from);
+            }
+            GC.KeepAlive(sum);
+        });
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    // Each weight type's matrices on their own (a Q4_K_M file's Q4_K and Q6_K, say): which kernel streams worse.
+    private static void ByType(List<QTensor> matrices, TokenProducts products, TextWriter output)
+    {
+        foreach (var group in matrices.GroupBy(m => m.Type))
+        {
+            var some = group.ToList();
+            long bytes = some.Sum(m => m.RowBytes * m.Rows);
+            double read = bytes / products.BestRead(some), run = bytes / MedianOfThree(() => products.Run(some));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{group.Key}: {some.Count} matrices, {bytes / 1e6:0.0} MB: plain read {MemoryBandwidth.Gbps(read)} GB/s, products {MemoryBandwidth.Gbps(run)} GB/s ({run / read:0.0%})"));
+        }
+    }
+
+    private static double MedianOfThree(Func<double> seconds) => Speed.MedianOf([seconds(), seconds(), seconds()]);
+
+    // The file's 2-D tensors a token multiplies by, packed as the engine packs them.
+    private static List<QTensor> Matrices(GgufFile file)
+    {
+        bool tied = file.FindTensor("output.weight") is null;
+        var matrices = file.Tensors
+            .Where(t => t.Dims.Length == 2 && (t.Name != "token_embd.weight" || tied))
+            .Select(t => QTensor.FromGguf(file, t))
+            .ToList();
+        Parallel.ForEach(matrices, m => m.PrepareForMatMul());
+        return matrices;
+    }
+
+    // One token's products, one matrix after another, and a plain read of their bytes (seconds).
+    private sealed class TokenProducts
+    {
+        private readonly MatMul _matMul;
+        private readonly int _threads;
+        private readonly float[] _x, _y;
+
+        public TokenProducts(List<QTensor> matrices, WorkerPool pool)
+        {
+            _threads = pool.Threads;
+            int cols = matrices.Max(m => m.Cols);
+            _matMul = new MatMul(pool, cols, maxTokens: 1);
+            var rng = new Random(1);
+            _x = [.. Enumerable.Range(0, cols).Select(_ => rng.NextSingle() * 2 - 1)];
+            _y = new float[matrices.Max(m => m.Rows)];
+        }
+
+        public double Run(List<QTensor> matrices)
+        {
+            long start = Stopwatch.GetTimestamp();
+            foreach (var m in matrices) _matMul.Run(m, _x, 1, _y);
+            return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        /// <summary>The best of three plain reads of the matrices' bytes: their reads without arithmetic or dispatches.</summary>
+        public double BestRead(List<QTensor> matrices)
+        {
+            var regions = matrices.Select(m => m.ProductMemory).ToList();
+            return Enumerable.Range(0, 3).Min(_ => ReadSeconds(_threads, regions));
+        }
+    }
+
+    // The engine's decode: StepTokens steps from an empty cache; Run returns the seconds per step.
+    private sealed class DecodeSteps(DeepSharpEngine engine, GgufFile file)
+    {
+        private readonly int[] _ids = [.. Enumerable.Range(0, StepTokens).Select(i => (int)(i * 7919L % VocabSize(file)))];
+
+        public double Run()
+        {
+            engine.Reset();
+            engine.Prefill([_ids[0]], 0);
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 1; i < _ids.Length; i++) engine.DecodeOne(_ids[i], i);
+            return Stopwatch.GetElapsedTime(start).TotalSeconds / (_ids.Length - 1);
+        }
+
+        private static long VocabSize(GgufFile file) =>
+            file.FindTensor("token_embd.weight")?.Dims[1] ?? throw new InvalidDataException("the file has no token_embd.weight");
+    }
+}
