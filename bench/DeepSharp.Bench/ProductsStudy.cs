@@ -26,43 +26,54 @@ internal static class ProductsStudy
 
     public static int Run(string modelPath, int threads, int rounds, TextWriter output)
     {
-        var inv = CultureInfo.InvariantCulture;
         using var file = GgufFile.Open(modelPath);
         long tokenBytes = MemoryBandwidth.WeightBytesPerToken(file);
         var matrices = Matrices(file);
-        long productBytes = matrices.Sum(m => m.RowBytes * m.Rows);
-        output.WriteLine(string.Create(inv,
-            $"products study: {Path.GetFileName(modelPath)}, {threads} thread(s), {rounds} round(s); {matrices.Count} matrices, {productBytes / 1e6:0.0} MB of the {tokenBytes / 1e6:0.0} MB a token reads"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"products study: {Path.GetFileName(modelPath)}, {threads} thread(s), {rounds} round(s); {matrices.Count} matrices, {Bytes(matrices) / 1e6:0.0} MB of the {tokenBytes / 1e6:0.0} MB a token reads"));
         using var pool = new WorkerPool(threads);
         var products = new TokenProducts(matrices, pool);
         using var engine = new DeepSharpEngine(modelPath, threads, nCtx: StepTokens + 1);
         var step = new DecodeSteps(engine, file);
         products.Run(matrices);   // warm-up: the kernels compiled, the packed pages touched
         step.Run();
-        // The first pass after the probe ran 30% slower than the next ones (1.5B Q8_0, 1 thread: 15.4–16.0 against
-        // 21.7–24.6 GB/s; the probe frees 512 MiB just before): the plain read is the best of three passes, the
-        // products the median of three, the step the median of three runs of its tokens.
-        var ofProbe = new List<double>();
-        var ofSameBytes = new List<double>();
-        var stepOfProbe = new List<double>();
-        for (int r = 0; r < rounds; r++)
-        {
-            double probe = MemoryBandwidth.MeasureReadBytesPerSecond(threads);
-            double sameBytes = productBytes / products.BestRead(matrices);
-            double productRate = productBytes / MedianOfThree(() => products.Run(matrices));
-            double stepRate = tokenBytes / MedianOfThree(step.Run);
-            ofProbe.Add(productRate / probe);
-            ofSameBytes.Add(productRate / sameBytes);
-            stepOfProbe.Add(stepRate / probe);
-            output.WriteLine(string.Create(inv,
-                $"round {r + 1}: probe {MemoryBandwidth.Gbps(probe)} GB/s; plain read of the products' bytes {MemoryBandwidth.Gbps(sameBytes)} GB/s; products {MemoryBandwidth.Gbps(productRate)} GB/s ({productRate / sameBytes:0.0%} of that read, {productRate / probe:0.0%} of the probe); engine's decode step {MemoryBandwidth.Gbps(stepRate)} GB/s ({stepRate / probe:0.0%} of the probe)"));
-        }
-        output.WriteLine(string.Create(inv,
-            $"median of {rounds}: products at {Speed.MedianOf([.. ofSameBytes]):0.0%} of a plain read of their bytes ({ofSameBytes.Min():0.0%}–{ofSameBytes.Max():0.0%}) and {Speed.MedianOf([.. ofProbe]):0.0%} of the probe ({ofProbe.Min():0.0%}–{ofProbe.Max():0.0%}); decode step at {Speed.MedianOf([.. stepOfProbe]):0.0%} of the probe ({stepOfProbe.Min():0.0%}–{stepOfProbe.Max():0.0%})"));
+        Rounds(rounds, threads, matrices, products, () => tokenBytes / step.Run(), output);
         ByType(matrices, products, output);
         Placement(threads, output);
         return 0;
     }
+
+    private static long Bytes(IEnumerable<QTensor> matrices) => matrices.Sum(m => m.RowBytes * m.Rows);
+
+    // The probe, the plain read, the products and the step (bytes/s), round after round. The first pass after the
+    // probe ran 30% slower than the next ones (1.5B Q8_0, 1 thread: 15.4–16.0 against 21.7–24.6 GB/s; the probe frees
+    // 512 MiB just before): the plain read is the best of three passes, the products the median of three, the step
+    // the median of three runs of its tokens.
+    private static void Rounds(int rounds, int threads, List<QTensor> matrices, TokenProducts products, Func<double> stepRate,
+        TextWriter output)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        long bytes = Bytes(matrices);
+        List<double> ofSameBytes = [], ofProbe = [], stepOfProbe = [];
+        for (int r = 0; r < rounds; r++)
+        {
+            double probe = MemoryBandwidth.MeasureReadBytesPerSecond(threads);
+            double read = bytes / products.BestRead(matrices);
+            double run = bytes / MedianOfThree(() => products.Run(matrices));
+            double step = Speed.MedianOf([stepRate(), stepRate(), stepRate()]);
+            ofSameBytes.Add(run / read);
+            ofProbe.Add(run / probe);
+            stepOfProbe.Add(step / probe);
+            output.WriteLine(string.Create(inv,
+                $"round {r + 1}: probe {MemoryBandwidth.Gbps(probe)} GB/s; plain read of the products' bytes {MemoryBandwidth.Gbps(read)} GB/s; products {MemoryBandwidth.Gbps(run)} GB/s ({run / read:0.0%} of that read, {run / probe:0.0%} of the probe); engine's decode step {MemoryBandwidth.Gbps(step)} GB/s ({step / probe:0.0%} of the probe)"));
+        }
+        output.WriteLine(
+            $"median of {rounds}: products at {Spread(ofSameBytes)} of a plain read of their bytes and {Spread(ofProbe)} of the probe; decode step at {Spread(stepOfProbe)} of the probe");
+    }
+
+    // "median (min–max)" of fractions.
+    private static string Spread(List<double> fractions) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Speed.MedianOf([.. fractions]):0.0%} ({fractions.Min():0.0%}–{fractions.Max():0.0%})");
 
     // Four 512 MiB buffers held at once, each read as the probe reads (best of three): where memory lies changes its
     // read rate (on this project's VM 24–34 GB/s between buffers at 1 thread, each the same round after round), and
@@ -108,7 +119,7 @@ internal static class ProductsStudy
         foreach (var group in matrices.GroupBy(m => m.Type))
         {
             var some = group.ToList();
-            long bytes = some.Sum(m => m.RowBytes * m.Rows);
+            long bytes = Bytes(some);
             double read = bytes / products.BestRead(some), run = bytes / MedianOfThree(() => products.Run(some));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{group.Key}: {some.Count} matrices, {bytes / 1e6:0.0} MB: plain read {MemoryBandwidth.Gbps(read)} GB/s, products {MemoryBandwidth.Gbps(run)} GB/s ({run / read:0.0%})"));
