@@ -100,7 +100,7 @@ internal static class MemoryBandwidth
     }
 
     // (expert_used_count, expert_count) of the file's architecture; (1, 1) for a dense model.
-    private static (long Used, long Experts) ExpertsPerToken(GgufFile file)
+    internal static (long Used, long Experts) ExpertsPerToken(GgufFile file)
     {
         var md = file.Metadata;
         string arch = md.GetStringOrNull("general.architecture") ?? "";

@@ -16,9 +16,9 @@ namespace DeepSharp.Bench;
 /// the plain read below the probe: where the bytes lie in physical memory, which the engine does not choose.
 /// </summary>
 /// <remarks>
-/// The products cover the file's matrices (2-D tensors; the token embedding only where the output is tied to it);
-/// a mixture-of-experts file's stacked experts and per-head tensors are 3-D and left out, so its products cover less
-/// than a token reads (both byte counts are printed).
+/// The products cover the bytes a token reads (both counts are printed): a mixture-of-experts layer's first k experts,
+/// a per-head tensor as one matrix through the kernels of the engine's per-head views (which run in one dispatch too,
+/// each head on its own activations). The matrices come in the file's order, except that per-head tensors come last.
 /// </remarks>
 internal static class ProductsStudy
 {
@@ -38,7 +38,7 @@ internal static class ProductsStudy
         products.Run(matrices);   // warm-up: the kernels compiled, the packed pages touched
         step.Run();
         Rounds(rounds, threads, matrices, products, () => tokenBytes / step.Run(), output);
-        ByType(matrices, products, output);
+        ByType(rounds, matrices, products, output);
         Placement(threads, output);
         return 0;
     }
@@ -113,32 +113,57 @@ internal static class ProductsStudy
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
-    // Each weight type's matrices on their own (a Q4_K_M file's Q4_K and Q6_K, say): which kernel streams worse.
-    private static void ByType(List<QTensor> matrices, TokenProducts products, TextWriter output)
+    // The matrices of each weight type and width on their own (a Q4_K_M file's Q4_K and Q6_K, its 1536- and 8960-wide
+    // rows): which kernel streams worse, and on which shape. Each round reads then runs every group; the fractions are
+    // the rounds' median.
+    private static void ByType(int rounds, List<QTensor> matrices, TokenProducts products, TextWriter output)
     {
-        foreach (var group in matrices.GroupBy(m => m.Type))
-        {
-            var some = group.ToList();
-            long bytes = Bytes(some);
-            double read = bytes / products.BestRead(some), run = bytes / MedianOfThree(() => products.Run(some));
+        var groups = matrices.GroupBy(m => (m.Type, m.Cols)).OrderBy(g => g.Key).Select(g => g.ToList()).ToList();
+        var fractions = groups.Select(_ => new List<double>()).ToList();
+        var rates = groups.Select(_ => (Read: new List<double>(), Run: new List<double>())).ToList();
+        for (int r = 0; r < rounds; r++)
+            for (int i = 0; i < groups.Count; i++)
+            {
+                long bytes = Bytes(groups[i]);
+                double read = bytes / products.BestRead(groups[i]), run = bytes / MedianOfThree(() => products.Run(groups[i]));
+                fractions[i].Add(run / read);
+                rates[i].Read.Add(read);
+                rates[i].Run.Add(run);
+            }
+        for (int i = 0; i < groups.Count; i++)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{group.Key}: {some.Count} matrices, {bytes / 1e6:0.0} MB: plain read {MemoryBandwidth.Gbps(read)} GB/s, products {MemoryBandwidth.Gbps(run)} GB/s ({run / read:0.0%})"));
-        }
+                $"{groups[i][0].Type} × {groups[i][0].Cols} columns: {groups[i].Count} matrices, {Bytes(groups[i]) / 1e6:0.0} MB: plain read {MemoryBandwidth.Gbps(Speed.MedianOf(rates[i].Read))} GB/s, products {MemoryBandwidth.Gbps(Speed.MedianOf(rates[i].Run))} GB/s (medians); products at {Spread(fractions[i])} of the read"));
     }
 
     private static double MedianOfThree(Func<double> seconds) => Speed.MedianOf([seconds(), seconds(), seconds()]);
 
-    // The file's 2-D tensors a token multiplies by, packed as the engine packs them.
+    // The matrices a token multiplies by, packed as the engine packs them: every 2-D tensor (the token embedding only
+    // where the output is tied to it), the first expert_used_count experts of a mixture-of-experts layer's stacks (any
+    // k read as many bytes), and a per-head tensor as one matrix of all its heads' rows, unpacked and summed as
+    // llama.cpp's plain MUL_MAT sums them, as the engine keeps its per-head views.
     private static List<QTensor> Matrices(GgufFile file)
     {
         bool tied = file.FindTensor("output.weight") is null;
-        var matrices = file.Tensors
-            .Where(t => t.Dims.Length == 2 && (t.Name != "token_embd.weight" || tied))
-            .Select(t => QTensor.FromGguf(file, t))
-            .ToList();
-        Parallel.ForEach(matrices, m => m.PrepareForMatMul());
-        return matrices;
+        var (used, _) = MemoryBandwidth.ExpertsPerToken(file);
+        var packed = new List<QTensor>();
+        var perHead = new List<QTensor>();
+        foreach (var t in file.Tensors.Where(t => t.Dims.Length >= 2 && (t.Name != "token_embd.weight" || tied)))
+        {
+            var tensor = QTensor.FromGguf(file, t);
+            if (t.Dims.Length == 2) packed.Add(tensor);
+            else if (IsExperts(t)) packed.AddRange(Experts(tensor, t, used));
+            else perHead.Add(tensor.RowRange(0, tensor.Rows, t.Name, llamaRepacked: false));
+        }
+        Parallel.ForEach(packed, m => m.PrepareForMatMul());
+        return [.. packed, .. perHead];
     }
+
+    private static bool IsExperts(GgufTensorInfo t) => t.Name.Contains("_exps.", StringComparison.Ordinal) && t.Dims.Length == 3;
+
+    // Experts [0, used) of a stacked tensor [cols, rows per expert, experts], each packed on its own (the engine packs
+    // the whole stack and slices it: the same layout per expert, without packing the experts no token here reads).
+    private static IEnumerable<QTensor> Experts(QTensor stacked, GgufTensorInfo info, long used) =>
+        Enumerable.Range(0, (int)used).Select(e => stacked.RowRange(e * info.Dims[1], info.Dims[1], $"{info.Name}[{e}]"));
 
     // One token's products, one matrix after another, and a plain read of their bytes (seconds).
     private sealed class TokenProducts
