@@ -32,6 +32,8 @@ internal static class TilesQ8_0
         /// <summary>Whether the tile's rows are rows of the file, stride apart (whose next tile the kernels prefetch).</summary>
         static abstract bool FileRows { get; }
         static abstract Vector256<byte> Weights(ref byte blk, nint k, nint stride);
+        /// <summary>Row k's values + 128 as unsigned bytes (<see cref="Weights"/> with the sign bit flipped), for dpbusd.</summary>
+        static abstract Vector256<byte> Biased(ref byte blk, nint k, nint stride);
         /// <summary>Rows k and k + 1's values (as <see cref="Weights"/>) in the low and high halves.</summary>
         static abstract Vector512<byte> WeightPair(ref byte blk, nint k, nint stride);
         static abstract ref byte Scale(ref byte blk, nint k, nint stride);
@@ -43,6 +45,8 @@ internal static class TilesQ8_0
         public static bool FileRows => true;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Weights(ref byte blk, nint k, nint stride) => Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, k * stride), 2);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Biased(ref byte blk, nint k, nint stride) => Weights(ref blk, k, stride) ^ Vector256.Create((byte)0x80);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint stride) => Halves512.Join(Weights(ref blk, k, stride), Weights(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -56,6 +60,8 @@ internal static class TilesQ8_0
         public static bool FileRows => true;
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Weights(ref byte blk, nint k, nint stride) => IntegerDotAvx2.Q5_0Values(ref Unsafe.Add(ref blk, k * stride));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Biased(ref byte blk, nint k, nint stride) => IntegerDotAvx2.Q5_0Biased(ref Unsafe.Add(ref blk, k * stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint stride) => Halves512.Join(Weights(ref blk, k, stride), Weights(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -73,6 +79,8 @@ internal static class TilesQ8_0
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<byte> Weights(ref byte blk, nint k, nint first) =>
             Vector256.LoadUnsafe(ref Unsafe.Add(ref blk, Rows8Pack.Q8_0QuantsOffset + 32 * (first + k)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Biased(ref byte blk, nint k, nint first) => Weights(ref blk, k, first) ^ Vector256.Create((byte)0x80);
         // The group's rows lie side by side: one 64-byte load.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint first) =>
@@ -94,6 +102,9 @@ internal static class TilesQ8_0
         public static Vector256<byte> Weights(ref byte blk, nint k, nint first) =>
             IntegerDotAvx2.Q5_0Values(ref Unsafe.Add(ref blk, Rows8Pack.Q5_0RowsOffset - 2 + 20 * (first + k)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Biased(ref byte blk, nint k, nint first) =>
+            IntegerDotAvx2.Q5_0Biased(ref Unsafe.Add(ref blk, Rows8Pack.Q5_0RowsOffset - 2 + 20 * (first + k)));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint first) => Halves512.Join(Weights(ref blk, k, first), Weights(ref blk, k + 1, first));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint first) => ref Unsafe.Add(ref blk, 2 * (first + k));
@@ -111,6 +122,14 @@ internal static class TilesQ8_0
             ? AvxVnni.MultiplyWideningAndAdd(negativeBias, biased, x)
             : IntegerDotAvx2.SignedLanes(w.AsSByte(), x);
 
+    // Row k's exact integer lanes against one activation block, its values unpacked in the form the lanes take.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> RowLanes<TBlock>(ref byte blk, nint k, nint stride, Vector256<sbyte> x, Vector256<int> negativeBias)
+        where TBlock : struct, IBlock =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(negativeBias, TBlock.Biased(ref blk, k, stride), x)
+            : IntegerDotAvx2.SignedLanes(TBlock.Weights(ref blk, k, stride).AsSByte(), x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
@@ -122,7 +141,6 @@ internal static class TilesQ8_0
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        var bias = Vector256.Create((byte)0x80);
         ref float halves = ref Float.HalfTable.First;
         int nb = x.Scales.Length;
         for (int b = 0; b < nb; b++)
@@ -132,10 +150,10 @@ internal static class TilesQ8_0
             var nbias = NegativeBias(xq);
             float s = Unsafe.Add(ref xd, b);
             if (TBlock.FileRows) PrefetchNextTile(ref blk, stride);
-            a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, bias, ref halves, a0);
-            a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, bias, ref halves, a1);
-            a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, bias, ref halves, a2);
-            a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, bias, ref halves, a3);
+            a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, ref halves, a0);
+            a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, ref halves, a1);
+            a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, ref halves, a2);
+            a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, ref halves, a3);
         }
         Store(y, 0, a0, a1, a2, a3);
     }
@@ -155,7 +173,6 @@ internal static class TilesQ8_0
         ref float halves = ref Float.HalfTable.First;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
-        var bias = Vector256.Create((byte)0x80);
         nint four = 4 * stride;
         int nb = x.Scales.Length;
         for (int b = 0; b < nb; b++)
@@ -167,14 +184,14 @@ internal static class TilesQ8_0
             float s = Unsafe.Add(ref xd, b);
             PrefetchNextTile(ref blk4, stride);
             PrefetchNextTile(ref Unsafe.Add(ref blk4, four), stride);
-            a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, bias, ref halves, a0);
-            a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, bias, ref halves, a1);
-            a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, bias, ref halves, a2);
-            a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, bias, ref halves, a3);
-            a4 = RowStep<TBlock>(ref blk4, 0, stride, xq, nbias, s, bias, ref halves, a4);
-            a5 = RowStep<TBlock>(ref blk4, 1, stride, xq, nbias, s, bias, ref halves, a5);
-            a6 = RowStep<TBlock>(ref blk4, 2, stride, xq, nbias, s, bias, ref halves, a6);
-            a7 = RowStep<TBlock>(ref blk4, 3, stride, xq, nbias, s, bias, ref halves, a7);
+            a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, ref halves, a0);
+            a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, ref halves, a1);
+            a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, ref halves, a2);
+            a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, ref halves, a3);
+            a4 = RowStep<TBlock>(ref blk4, 0, stride, xq, nbias, s, ref halves, a4);
+            a5 = RowStep<TBlock>(ref blk4, 1, stride, xq, nbias, s, ref halves, a5);
+            a6 = RowStep<TBlock>(ref blk4, 2, stride, xq, nbias, s, ref halves, a6);
+            a7 = RowStep<TBlock>(ref blk4, 3, stride, xq, nbias, s, ref halves, a7);
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
@@ -195,7 +212,6 @@ internal static class TilesQ8_0
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
-        var bias = Vector256.Create((byte)0x80);
         var (k0, k1, k2, k3) = (Vector256.Create(0), Vector256.Create(1), Vector256.Create(2), Vector256.Create(3));
         var (k4, k5, k6, k7) = (Vector256.Create(4), Vector256.Create(5), Vector256.Create(6), Vector256.Create(7));
         int nb = x.Scales.Length;
@@ -205,14 +221,14 @@ internal static class TilesQ8_0
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             var d = Float.HalfVector.ToSingleFinite((short*)Unsafe.AsPointer(ref blk)) * Vector256.Create(Unsafe.Add(ref xd, b));
-            a0 = PackedStep(TBlock.Weights(ref blk, 0, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k0), a0);
-            a1 = PackedStep(TBlock.Weights(ref blk, 1, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k1), a1);
-            a2 = PackedStep(TBlock.Weights(ref blk, 2, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k2), a2);
-            a3 = PackedStep(TBlock.Weights(ref blk, 3, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k3), a3);
-            a4 = PackedStep(TBlock.Weights(ref blk, 4, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k4), a4);
-            a5 = PackedStep(TBlock.Weights(ref blk, 5, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k5), a5);
-            a6 = PackedStep(TBlock.Weights(ref blk, 6, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k6), a6);
-            a7 = PackedStep(TBlock.Weights(ref blk, 7, 0), xq, nbias, bias, Avx2.PermuteVar8x32(d, k7), a7);
+            a0 = PackedStep(RowLanes<TBlock>(ref blk, 0, 0, xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
+            a1 = PackedStep(RowLanes<TBlock>(ref blk, 1, 0, xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
+            a2 = PackedStep(RowLanes<TBlock>(ref blk, 2, 0, xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
+            a3 = PackedStep(RowLanes<TBlock>(ref blk, 3, 0, xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
+            a4 = PackedStep(RowLanes<TBlock>(ref blk, 4, 0, xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
+            a5 = PackedStep(RowLanes<TBlock>(ref blk, 5, 0, xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
+            a6 = PackedStep(RowLanes<TBlock>(ref blk, 6, 0, xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
+            a7 = PackedStep(RowLanes<TBlock>(ref blk, 7, 0, xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
@@ -220,18 +236,14 @@ internal static class TilesQ8_0
 
     // One row's block against the token's, its scale product already in every lane of d.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> PackedStep(Vector256<byte> w, Vector256<sbyte> xq, Vector256<int> nbias, Vector256<byte> bias,
-        Vector256<float> d, Vector256<float> acc) =>
-        Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(Lanes(w ^ bias, w, xq, nbias)), acc);
+    private static Vector256<float> PackedStep(Vector256<int> lanes, Vector256<float> d, Vector256<float> acc) =>
+        Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(lanes), acc);
 
     // One row's block against the token's: its float step (the scale product is one scalar multiply).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> RowStep<TBlock>(ref byte blk, nint k, nint stride, Vector256<sbyte> xq, Vector256<int> nbias, float s,
-        Vector256<byte> bias, ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
-    {
-        var w = TBlock.Weights(ref blk, k, stride);
-        return Step(Lanes(w ^ bias, w, xq, nbias), Scale(ref halves, ref TBlock.Scale(ref blk, k, stride)) * s, acc);
-    }
+        ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
+        => Step(RowLanes<TBlock>(ref blk, k, stride, xq, nbias), Scale(ref halves, ref TBlock.Scale(ref blk, k, stride)) * s, acc);
 
     /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
     [MethodImpl(KernelLoop.Options)]
