@@ -115,20 +115,17 @@ internal static class TilesQ8_0
         ? Vector256<int>.Zero - AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, Vector256.Create((byte)0x80), x)
         : default;
 
-    // The 8 exact integer lanes of one weight block (at blk) against one activation block.
+    // Row k's block values in the form Lanes takes them: + 128 as unsigned bytes for AVX-VNNI's dpbusd, else signed.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Lanes(Vector256<byte> biased, Vector256<byte> w, Vector256<sbyte> x, Vector256<int> negativeBias) =>
-        AvxVnni.IsSupported
-            ? AvxVnni.MultiplyWideningAndAdd(negativeBias, biased, x)
-            : IntegerDotAvx2.SignedLanes(w.AsSByte(), x);
+    private static Vector256<byte> RowValues<TBlock>(ref byte blk, nint k, nint stride) where TBlock : struct, IBlock =>
+        AvxVnni.IsSupported ? TBlock.Biased(ref blk, k, stride) : TBlock.Weights(ref blk, k, stride);
 
-    // Row k's exact integer lanes against one activation block, its values unpacked in the form the lanes take.
+    // The 8 exact integer lanes of one weight block (its RowValues) against one activation block.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> RowLanes<TBlock>(ref byte blk, nint k, nint stride, Vector256<sbyte> x, Vector256<int> negativeBias)
-        where TBlock : struct, IBlock =>
+    private static Vector256<int> Lanes(Vector256<byte> values, Vector256<sbyte> x, Vector256<int> negativeBias) =>
         AvxVnni.IsSupported
-            ? AvxVnni.MultiplyWideningAndAdd(negativeBias, TBlock.Biased(ref blk, k, stride), x)
-            : IntegerDotAvx2.SignedLanes(TBlock.Weights(ref blk, k, stride).AsSByte(), x);
+            ? AvxVnni.MultiplyWideningAndAdd(negativeBias, values, x)
+            : IntegerDotAvx2.SignedLanes(values.AsSByte(), x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
@@ -221,14 +218,14 @@ internal static class TilesQ8_0
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             var d = Float.HalfVector.ToSingleFinite((short*)Unsafe.AsPointer(ref blk)) * Vector256.Create(Unsafe.Add(ref xd, b));
-            a0 = PackedStep(RowLanes<TBlock>(ref blk, 0, 0, xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
-            a1 = PackedStep(RowLanes<TBlock>(ref blk, 1, 0, xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
-            a2 = PackedStep(RowLanes<TBlock>(ref blk, 2, 0, xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
-            a3 = PackedStep(RowLanes<TBlock>(ref blk, 3, 0, xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
-            a4 = PackedStep(RowLanes<TBlock>(ref blk, 4, 0, xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
-            a5 = PackedStep(RowLanes<TBlock>(ref blk, 5, 0, xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
-            a6 = PackedStep(RowLanes<TBlock>(ref blk, 6, 0, xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
-            a7 = PackedStep(RowLanes<TBlock>(ref blk, 7, 0, xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
+            a0 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 0, 0), xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
+            a1 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 1, 0), xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
+            a2 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 2, 0), xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
+            a3 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 3, 0), xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
+            a4 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 4, 0), xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
+            a5 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 5, 0), xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
+            a6 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 6, 0), xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
+            a7 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 7, 0), xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
@@ -243,7 +240,7 @@ internal static class TilesQ8_0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> RowStep<TBlock>(ref byte blk, nint k, nint stride, Vector256<sbyte> xq, Vector256<int> nbias, float s,
         ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
-        => Step(RowLanes<TBlock>(ref blk, k, stride, xq, nbias), Scale(ref halves, ref TBlock.Scale(ref blk, k, stride)) * s, acc);
+        => Step(Lanes(RowValues<TBlock>(ref blk, k, stride), xq, nbias), Scale(ref halves, ref TBlock.Scale(ref blk, k, stride)) * s, acc);
 
     /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
     [MethodImpl(KernelLoop.Options)]
@@ -256,7 +253,6 @@ internal static class TilesQ8_0
         ref float xd1 = ref MemoryMarshal.GetReference(x1.Scales);
         Vector256<float> a00 = default, a10 = default, a20 = default, a30 = default;
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
-        var bias = Vector256.Create((byte)0x80);
         ref float halves = ref Float.HalfTable.First;
         int nb = x0.Scales.Length;
         for (int b = 0; b < nb; b++)
@@ -268,29 +264,25 @@ internal static class TilesQ8_0
             var nb1 = NegativeBias(xq1);
             float s0 = Unsafe.Add(ref xd0, b), s1 = Unsafe.Add(ref xd1, b);
 
-            var w = TBlock.Weights(ref blk, 0, stride);
-            var u = w ^ bias;
+            var v = RowValues<TBlock>(ref blk, 0, stride);
             float d = Scale(ref halves, ref TBlock.Scale(ref blk, 0, stride));
-            a00 = Step(Lanes(u, w, xq0, nb0), d * s0, a00);
-            a01 = Step(Lanes(u, w, xq1, nb1), d * s1, a01);
+            a00 = Step(Lanes(v, xq0, nb0), d * s0, a00);
+            a01 = Step(Lanes(v, xq1, nb1), d * s1, a01);
 
-            w = TBlock.Weights(ref blk, 1, stride);
-            u = w ^ bias;
+            v = RowValues<TBlock>(ref blk, 1, stride);
             d = Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride));
-            a10 = Step(Lanes(u, w, xq0, nb0), d * s0, a10);
-            a11 = Step(Lanes(u, w, xq1, nb1), d * s1, a11);
+            a10 = Step(Lanes(v, xq0, nb0), d * s0, a10);
+            a11 = Step(Lanes(v, xq1, nb1), d * s1, a11);
 
-            w = TBlock.Weights(ref blk, 2, stride);
-            u = w ^ bias;
+            v = RowValues<TBlock>(ref blk, 2, stride);
             d = Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride));
-            a20 = Step(Lanes(u, w, xq0, nb0), d * s0, a20);
-            a21 = Step(Lanes(u, w, xq1, nb1), d * s1, a21);
+            a20 = Step(Lanes(v, xq0, nb0), d * s0, a20);
+            a21 = Step(Lanes(v, xq1, nb1), d * s1, a21);
 
-            w = TBlock.Weights(ref blk, 3, stride);
-            u = w ^ bias;
+            v = RowValues<TBlock>(ref blk, 3, stride);
             d = Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride));
-            a30 = Step(Lanes(u, w, xq0, nb0), d * s0, a30);
-            a31 = Step(Lanes(u, w, xq1, nb1), d * s1, a31);
+            a30 = Step(Lanes(v, xq0, nb0), d * s0, a30);
+            a31 = Step(Lanes(v, xq1, nb1), d * s1, a31);
         }
         Store(y0, 0, a00, a10, a20, a30);
         Store(y1, 0, a01, a11, a21, a31);
