@@ -29,6 +29,7 @@ internal static class ProductsStudy
         using var file = GgufFile.Open(modelPath);
         long tokenBytes = MemoryBandwidth.WeightBytesPerToken(file);
         var matrices = Matrices(file);
+        if (matrices.Count == 0) throw new InvalidDataException("the file has no matrices to multiply by");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"products study: {Path.GetFileName(modelPath)}, {threads} thread(s), {rounds} round(s); {matrices.Count} matrices, {Bytes(matrices) / 1e6:0.0} MB of the {tokenBytes / 1e6:0.0} MB a token reads"));
         using var pool = new WorkerPool(threads);
@@ -37,7 +38,7 @@ internal static class ProductsStudy
         var step = new DecodeSteps(engine, file);
         products.Run(matrices);   // warm-up: the kernels compiled, the packed pages touched
         step.Run();
-        Rounds(rounds, threads, matrices, products, () => tokenBytes / step.Run(), output);
+        Rounds(rounds, threads, matrices, products, tokenBytes, step.Run, output);
         ByType(rounds, matrices, products, output);
         Placement(threads, output);
         return 0;
@@ -49,8 +50,8 @@ internal static class ProductsStudy
     // probe ran 30% slower than the next ones (1.5B Q8_0, 1 thread: 15.4–16.0 against 21.7–24.6 GB/s; the probe frees
     // 512 MiB just before): the plain read is the best of three passes, the products the median of three, the step
     // the median of three runs of its tokens.
-    private static void Rounds(int rounds, int threads, List<QTensor> matrices, TokenProducts products, Func<double> stepRate,
-        TextWriter output)
+    private static void Rounds(int rounds, int threads, List<QTensor> matrices, TokenProducts products, long tokenBytes,
+        Func<double> stepSeconds, TextWriter output)
     {
         var inv = CultureInfo.InvariantCulture;
         long bytes = Bytes(matrices);
@@ -60,7 +61,7 @@ internal static class ProductsStudy
             double probe = MemoryBandwidth.MeasureReadBytesPerSecond(threads);
             double read = bytes / products.BestRead(matrices);
             double run = bytes / MedianOfThree(() => products.Run(matrices));
-            double step = Speed.MedianOf([stepRate(), stepRate(), stepRate()]);
+            double step = tokenBytes / MedianOfThree(stepSeconds);
             ofSameBytes.Add(run / read);
             ofProbe.Add(run / probe);
             stepOfProbe.Add(step / probe);

@@ -17,7 +17,19 @@ catch (ArgumentException e)
 }
 if (o.ChildEngine is not null) return IsolatedRuns.ChildMain(o);
 if (o.StreamStudy) return StreamStudy.Run(o.Threads, o.Reps, Console.Out);
-if (o.ProductsStudy) return ProductsStudy.Run(o.ModelPath, o.Threads, o.Reps, Console.Out);
+if (o.ProductsStudy)
+{
+    try
+    {
+        return ProductsStudy.Run(o.ModelPath, o.Threads, o.Reps, Console.Out);
+    }
+    catch (Exception e) when (e is GgufFormatException or InvalidDataException or DeepSharp.Models.ModelFormatException
+        or DeepSharp.Models.MissingTensorException or DeepSharp.Models.UnsupportedArchitectureException)
+    {
+        Console.Error.WriteLine($"error: {o.ModelPath}: {e.Message}");
+        return 1;
+    }
+}
 
 var inv = CultureInfo.InvariantCulture;
 string loadBefore = ProcessMemory.LoadAverage();
