@@ -71,12 +71,15 @@ internal sealed class FakeEndpoint : IDisposable
 
     private async Task AnswerAsync(HttpListenerContext context)
     {
+        // Counted on arrival (headers read), not after the body: a client whose short timeout fires while its body is
+        // in flight aborts the connection, the body read fails, and the attempt would go uncounted.
+        int n = Interlocked.Increment(ref _requests) - 1;
         try
         {
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             using var doc = JsonDocument.Parse(await reader.ReadToEndAsync());
             string user = doc.RootElement.GetProperty("messages")[0].GetProperty("content").GetString()!;
-            var reply = _reply(Interlocked.Increment(ref _requests) - 1, user);
+            var reply = _reply(n, user);
             if (reply.Delay > TimeSpan.Zero)
                 await Task.Delay(reply.Delay, _stop.Token);
             byte[] body = Encoding.UTF8.GetBytes(reply.Body);

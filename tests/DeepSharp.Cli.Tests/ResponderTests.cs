@@ -10,7 +10,7 @@ public sealed class ResponderTests : IDisposable
     // A generous timeout where replies are expected to arrive (a loaded CI machine can take seconds to answer the
     // first request), a short one only where the endpoint is made to stall for much longer.
     private static readonly RetryPolicy Fast = new(MaxAttempts: 3, BaseDelay: TimeSpan.FromMilliseconds(5), RequestTimeout: TimeSpan.FromSeconds(30));
-    private static readonly RetryPolicy ShortTimeout = Fast with { RequestTimeout = TimeSpan.FromSeconds(1) };
+    private static readonly RetryPolicy ShortTimeout = Fast with { RequestTimeout = TimeSpan.FromSeconds(2) };
     private static readonly GenerationSettings Settings = new(0.6f, 0.95f, 12);
     private static readonly ResponseRequest[] OneRequest = [new("What is 1 + 1?", 7)];
     private readonly string _dir = Directory.CreateTempSubdirectory("deepsharp-responder-").FullName;
@@ -60,7 +60,7 @@ public sealed class ResponderTests : IDisposable
         var completion = (await responder.RespondAsync(OneRequest, default)).Single();
         Assert.Contains(reported, completion.Error, StringComparison.Ordinal);
         Assert.Contains("gave up after 3 attempts", completion.Error, StringComparison.Ordinal);
-        // A timed-out attempt may reach the fake server's handler after the client gave up (the 1 s timeout is short on
+        // A timed-out attempt may reach the fake server's handler after the client gave up (the 2 s timeout is short on
         // a loaded CI machine): wait for it, then check that exactly three came.
         Assert.Equal(3, await endpoint.RequestsAfterAsync(3, TimeSpan.FromSeconds(20)));
     }
