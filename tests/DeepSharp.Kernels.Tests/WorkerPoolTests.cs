@@ -43,4 +43,34 @@ public sealed class WorkerPoolTests
         pool.Run(job, 100);
         Assert.All(job.Hits, h => Assert.Equal(1, h));
     }
+
+    // Thread 0 holds its first piece until the worker has done all it can: the worker must take its own range front to
+    // back in halving pieces, then what thread 0 left, in halves from the back; thread 0 then finds nothing left.
+    private sealed class Recorder : IParallelJob
+    {
+        private int _done, _mainStarted;
+        public List<(int, int)>[] Pieces { get; } = [[], []];
+
+        public void Execute(int worker, int start, int limit)
+        {
+            lock (Pieces) Pieces[worker].Add((start, limit));
+            if (worker == 0 && Interlocked.Exchange(ref _mainStarted, 1) == 0)
+                Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _done) == 12, TimeSpan.FromSeconds(30)), "the worker did not take the rest");
+            if (worker == 1)
+            {
+                Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _mainStarted) == 1, TimeSpan.FromSeconds(30)), "thread 0 did not start");
+                Interlocked.Add(ref _done, limit - start);
+            }
+        }
+    }
+
+    [Fact]
+    public void Each_thread_takes_its_own_range_in_halves_then_helps_from_the_back()
+    {
+        using var pool = new WorkerPool(2);
+        var job = new Recorder();
+        pool.Run(job, 16);
+        Assert.Equal([(0, 4)], job.Pieces[0]);
+        Assert.Equal([(8, 12), (12, 14), (14, 15), (15, 16), (6, 8), (5, 6), (4, 5)], job.Pieces[1]);
+    }
 }

@@ -111,7 +111,8 @@ public sealed class CausalAttention : IParallelJob
         }
         if (kv.Type == KvType.F16)
         {
-            // Last tokens first: they see the most keys, so the pool's later, smaller chunks even out the threads.
+            // Last tokens first: they see the most keys, so the pool's first thread starts on the heaviest items and what the
+            // others take from the back of its range at the end are the lightest, which evens out the threads.
             int nKv = _nHead / _groupSize, nTok = _nTok;
             for (int item = start; item < limit; item++)
             {
