@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using DeepSharp.Core.Quant;
 using DeepSharp.Gguf;
 using DeepSharp.Kernels.Quantized;
 using DeepSharp.Kernels.Threading;
@@ -140,8 +141,9 @@ internal static class ProductsStudy
 
     // The matrices a token multiplies by, packed as the engine packs them: every 2-D tensor (the token embedding only
     // where the output is tied to it), the first expert_used_count experts of a mixture-of-experts layer's stacks (any
-    // k read as many bytes), and a per-head tensor as one matrix of all its heads' rows, unpacked and summed as
-    // llama.cpp's plain MUL_MAT sums them, as the engine keeps its per-head views.
+    // k read as many bytes), and a per-head tensor as one matrix of all its heads' rows, summed as llama.cpp's plain
+    // MUL_MAT sums them, as the engine keeps its per-head views: packed where Q8_0/Q5_0 (the engine packs attn_k_b so),
+    // else in the file's layout.
     private static List<QTensor> Matrices(GgufFile file)
     {
         bool tied = file.FindTensor("output.weight") is null;
@@ -153,7 +155,11 @@ internal static class ProductsStudy
             var tensor = QTensor.FromGguf(file, t);
             if (t.Dims.Length == 2) packed.Add(tensor);
             else if (IsExperts(t)) packed.AddRange(Experts(tensor, t, used));
-            else perHead.Add(tensor.RowRange(0, tensor.Rows, t.Name, llamaRepacked: false));
+            else
+            {
+                if (tensor.Type is QuantType.Q8_0 or QuantType.Q5_0) tensor.PrepareForMatMul();   // as the engine packs attn_k_b
+                perHead.Add(tensor.RowRange(0, tensor.Rows, t.Name, llamaRepacked: false));
+            }
         }
         Parallel.ForEach(packed, m => m.PrepareForMatMul());
         return [.. packed, .. perHead];

@@ -44,6 +44,39 @@ public sealed class PerHeadMatMulTests
         GC.KeepAlive(heads);
     }
 
+    // Deepseek2 packs a Q8_0/Q5_0 attn_k_b before splitting it into heads (the views share the packed rows): those heads
+    // must give what the same heads in the file's layout give, for decode's one token and for prompt tiles.
+    [Theory]
+    [InlineData(QuantType.Q8_0, 64)]
+    [InlineData(QuantType.Q5_0, 128)]
+    public void Packed_heads_equal_the_heads_in_the_files_layout(QuantType type, int cols)
+    {
+        const int nHeads = 3, rows = 24, xPad = 5, yPad = 7;
+        int xStride = cols + xPad, yStride = rows + yPad;
+        var (packedStack, keepPacked) = TestData.Weight(type, nHeads * rows, cols, seed: 61);
+        var (plainStack, keepPlain) = TestData.Weight(type, nHeads * rows, cols, seed: 61);
+        bool packs = packedStack.PrepareForMatMul();
+        Assert.Equal(KernelIsaSelection.Current >= KernelIsa.Avx2, packs);
+        var packed = Enumerable.Range(0, nHeads).Select(h => packedStack.RowRange(h * rows, rows, $"p[{h}]", llamaRepacked: false)).ToArray();
+        var plain = Enumerable.Range(0, nHeads).Select(h => plainStack.RowRange(h * rows, rows, $"f[{h}]", llamaRepacked: false)).ToArray();
+        Assert.All(packed, h => Assert.Equal(packs, h.Packed is not null));
+        using var pool = new WorkerPool(2);
+        var mm = new MatMul(pool, cols, maxTokens: 8 * nHeads);
+        foreach (int nTok in new[] { 1, 2, 5, 8 })
+        {
+            var x = TestData.Random(nTok * nHeads * xStride, nTok + 11, 2f);
+            var expected = new float[nTok * nHeads * yStride];
+            var actual = new float[nTok * nHeads * yStride];
+            Assert.True(mm.TryRunPerHead(plain, x, xStride, nTok, expected, yStride));
+            Assert.True(mm.TryRunPerHead(packed, x, xStride, nTok, actual, yStride));
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                    $"{type} nTok={nTok} at {i}: file layout {expected[i]:R}, packed {actual[i]:R}");
+        }
+        GC.KeepAlive(keepPacked);
+        GC.KeepAlive(keepPlain);
+    }
+
     [Fact]
     public void Float_weights_are_left_to_the_caller()
     {

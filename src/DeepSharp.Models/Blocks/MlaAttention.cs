@@ -1,3 +1,4 @@
+using DeepSharp.Core.Quant;
 using DeepSharp.Kernels.Attention;
 using DeepSharp.Kernels.Float;
 using DeepSharp.Kernels.Quantized;
@@ -51,6 +52,9 @@ public sealed class MlaAttention
     {
         var kb = w.Get(Blk(layer, AttnKB), p.QkNope, p.KvLoraRank, nH);
         var vb = w.Get(Blk(layer, AttnVB), p.KvLoraRank, p.VHead, nH);
+        // Packed first (Q8_0/Q5_0: 8 rows' blocks side by side, summed as the file's rows), so the heads share the copy
+        // and decode runs each head's 512 short rows in one kernel call.
+        if (kb.Type is QuantType.Q8_0 or QuantType.Q5_0) kb.PrepareForMatMul();
         var ukT = new QTensor[nH];
         var uv = new QTensor[nH];
         for (int h = 0; h < nH; h++)
