@@ -115,7 +115,7 @@ internal static class IntegerDotAvx2
     }
 
     // Whether Q5_0Biased may take AVX-512 VBMI's multishift: the CPU has it and no narrower path is forced.
-    private static readonly bool FifthBitsByMultiShift = Avx512Vbmi.VL.IsSupported && KernelIsaSelection.Current >= KernelIsa.Avx512;
+    internal static readonly bool FifthBitsByMultiShift = Avx512Vbmi.VL.IsSupported && KernelIsaSelection.Current >= KernelIsa.Avx512;
 
     // Byte i of a value-block takes bits (i − 4) .. (i + 3), rotating within its qword, of qh doubled in that qword:
     // qh's bit i lands at bit 4 (for i < 4 through the rotation, from the upper copy's wrap into the lower).

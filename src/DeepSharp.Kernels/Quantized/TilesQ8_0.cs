@@ -36,6 +36,10 @@ internal static class TilesQ8_0
         static abstract Vector256<byte> Biased(ref byte blk, nint k, nint stride);
         /// <summary>Rows k and k + 1's values (as <see cref="Weights"/>) in the low and high halves.</summary>
         static abstract Vector512<byte> WeightPair(ref byte blk, nint k, nint stride);
+        /// <summary>Whether <see cref="BiasedPair"/> unpacks two rows for less than two <see cref="Biased"/> calls.</summary>
+        static abstract bool PairedBiased { get; }
+        /// <summary>Rows k and k + 1's <see cref="Biased"/> values (k even) in the low and high halves.</summary>
+        static abstract Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride);
         static abstract ref byte Scale(ref byte blk, nint k, nint stride);
     }
 
@@ -49,6 +53,9 @@ internal static class TilesQ8_0
         public static Vector256<byte> Biased(ref byte blk, nint k, nint stride) => Weights(ref blk, k, stride) ^ Vector256.Create((byte)0x80);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint stride) => Halves512.Join(Weights(ref blk, k, stride), Weights(ref blk, k + 1, stride));
+        public static bool PairedBiased => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride) => Halves512.Join(Biased(ref blk, k, stride), Biased(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint stride) => ref Unsafe.Add(ref blk, k * stride);
     }
@@ -64,6 +71,9 @@ internal static class TilesQ8_0
         public static Vector256<byte> Biased(ref byte blk, nint k, nint stride) => IntegerDotAvx2.Q5_0Biased(ref Unsafe.Add(ref blk, k * stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint stride) => Halves512.Join(Weights(ref blk, k, stride), Weights(ref blk, k + 1, stride));
+        public static bool PairedBiased => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride) => Halves512.Join(Biased(ref blk, k, stride), Biased(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint stride) => ref Unsafe.Add(ref blk, k * stride);
     }
@@ -85,6 +95,9 @@ internal static class TilesQ8_0
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint first) =>
             Vector512.LoadUnsafe(ref Unsafe.Add(ref blk, Rows8Pack.Q8_0QuantsOffset + 32 * (first + k)));
+        public static bool PairedBiased => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride) => Halves512.Join(Biased(ref blk, k, stride), Biased(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint first) => ref Unsafe.Add(ref blk, 2 * (first + k));
     }
@@ -106,8 +119,48 @@ internal static class TilesQ8_0
             IntegerDotAvx2.Q5_0Biased(ref Unsafe.Add(ref blk, Rows8Pack.Q5_0RowsOffset - 2 + 20 * (first + k)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint first) => Halves512.Join(Weights(ref blk, k, first), Weights(ref blk, k + 1, first));
+        // With VBMI the decode kernel unpacks two rows at a time in 512 bits: half the unpacking operations per row.
+        public static bool PairedBiased => IntegerDotAvx2.FifthBitsByMultiShift;
+
+        // Rows k and k + 1 (k even) in one 64-byte load of their two 20-byte records (qh 4, qs 16 each), taken from the
+        // first record, or for k ≥ 4 ending with the second (so the load stays inside the block): a byte permute puts
+        // qs in the 128-bit lanes [qs_k, qs_k, qs_k+1, qs_k+1], a shift takes the high nibbles in lanes 1 and 3; another
+        // permute doubles each row's qh in every qword of its half, and one multishift puts each value's fifth bit at
+        // bit 4, as Q5_0Biased does for one row. The same bytes as two Biased calls.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint first)
+        {
+            nint at = Rows8Pack.Q5_0RowsOffset + 20 * (first + k);
+            bool fromEnd = first + k >= 4;
+            var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref blk, fromEnd ? at + 40 - 64 : at));
+            var qs = Avx512Vbmi.PermuteVar64x8(v, fromEnd ? PairQsFromEnd : PairQsFromStart);
+            var nibbles = Avx512BW.ShiftRightLogicalVariable(qs.AsUInt16(), PairNibbleShifts).AsByte() & Vector512.Create((byte)0x0F);
+            var qh = Avx512Vbmi.PermuteVar64x8(v, fromEnd ? PairQhFromEnd : PairQhFromStart);
+            var fifth = Avx512Vbmi.MultiShift(PairFifthBitShifts, qh.AsUInt64());
+            // 0xF8: A | (B & C) — the nibbles, and bit 4 of the multishift's bytes.
+            return Avx512F.TernaryLogic(nibbles, fifth, Vector512.Create((byte)0x10), 0xF8) + Vector512.Create((byte)112);
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint first) => ref Unsafe.Add(ref blk, 2 * (first + k));
+    }
+
+    // BiasedPair's byte permutes (the pair's records start at byte b of the load: 0, or 24 when loaded from the end):
+    // qs_k (at b + 4) into lanes 0 and 1, qs_k+1 (at b + 24) into lanes 2 and 3; qh_k (at b) doubled in every qword of
+    // the low half, qh_k+1 (at b + 20) of the high half. Then lanes 1 and 3 shift right by 4, and the multishift's
+    // controls are Q5_0Biased's in each half.
+    private static readonly Vector512<byte> PairQsFromStart = PairControl(i => 4 + 20 * (i / 32) + i % 16);
+    private static readonly Vector512<byte> PairQsFromEnd = PairControl(i => 24 + 4 + 20 * (i / 32) + i % 16);
+    private static readonly Vector512<byte> PairQhFromStart = PairControl(i => 20 * (i / 32) + i % 4);
+    private static readonly Vector512<byte> PairQhFromEnd = PairControl(i => 24 + 20 * (i / 32) + i % 4);
+    private static readonly Vector512<ushort> PairNibbleShifts = Vector512.Create(Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4)));
+    private static readonly Vector512<byte> PairFifthBitShifts = PairControl(i => (i % 32 - 4) & 63);
+
+    private static Vector512<byte> PairControl(Func<int, int> at)
+    {
+        Span<byte> bytes = stackalloc byte[64];
+        for (int i = 0; i < 64; i++) bytes[i] = (byte)at(i);
+        return Vector512.Create<byte>(bytes);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -218,6 +271,22 @@ internal static class TilesQ8_0
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             var d = Float.HalfVector.ToSingleFinite((short*)Unsafe.AsPointer(ref blk)) * Vector256.Create(Unsafe.Add(ref xd, b));
+            if (TBlock.PairedBiased && AvxVnni.IsSupported)
+            {
+                var p01 = TBlock.BiasedPair(ref blk, 0, 0);
+                var p23 = TBlock.BiasedPair(ref blk, 2, 0);
+                var p45 = TBlock.BiasedPair(ref blk, 4, 0);
+                var p67 = TBlock.BiasedPair(ref blk, 6, 0);
+                a0 = PackedStep(Lanes(p01.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
+                a1 = PackedStep(Lanes(p01.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
+                a2 = PackedStep(Lanes(p23.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
+                a3 = PackedStep(Lanes(p23.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
+                a4 = PackedStep(Lanes(p45.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
+                a5 = PackedStep(Lanes(p45.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
+                a6 = PackedStep(Lanes(p67.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
+                a7 = PackedStep(Lanes(p67.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
+                continue;
+            }
             a0 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 0, 0), xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
             a1 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 1, 0), xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
             a2 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 2, 0), xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
