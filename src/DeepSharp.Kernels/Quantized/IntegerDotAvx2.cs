@@ -119,7 +119,7 @@ internal static class IntegerDotAvx2
 
     // Byte i of a value-block takes bits (i − 4) .. (i + 3), rotating within its qword, of qh doubled in that qword:
     // qh's bit i lands at bit 4 (for i < 4 through the rotation, from the upper copy's wrap into the lower).
-    private static readonly Vector256<byte> FifthBitShifts = Vector256.Create(
+    internal static readonly Vector256<byte> FifthBitShifts = Vector256.Create(
         (byte)60, 61, 62, 63, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
 
     /// <summary>

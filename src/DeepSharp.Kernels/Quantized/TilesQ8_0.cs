@@ -36,10 +36,6 @@ internal static class TilesQ8_0
         static abstract Vector256<byte> Biased(ref byte blk, nint k, nint stride);
         /// <summary>Rows k and k + 1's values (as <see cref="Weights"/>) in the low and high halves.</summary>
         static abstract Vector512<byte> WeightPair(ref byte blk, nint k, nint stride);
-        /// <summary>Whether <see cref="BiasedPair"/> unpacks two rows for less than two <see cref="Biased"/> calls.</summary>
-        static abstract bool PairedBiased { get; }
-        /// <summary>Rows k and k + 1's <see cref="Biased"/> values (k even) in the low and high halves.</summary>
-        static abstract Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride);
         static abstract ref byte Scale(ref byte blk, nint k, nint stride);
     }
 
@@ -53,9 +49,6 @@ internal static class TilesQ8_0
         public static Vector256<byte> Biased(ref byte blk, nint k, nint stride) => Weights(ref blk, k, stride) ^ Vector256.Create((byte)0x80);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint stride) => Halves512.Join(Weights(ref blk, k, stride), Weights(ref blk, k + 1, stride));
-        public static bool PairedBiased => false;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride) => Halves512.Join(Biased(ref blk, k, stride), Biased(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint stride) => ref Unsafe.Add(ref blk, k * stride);
     }
@@ -71,9 +64,6 @@ internal static class TilesQ8_0
         public static Vector256<byte> Biased(ref byte blk, nint k, nint stride) => IntegerDotAvx2.Q5_0Biased(ref Unsafe.Add(ref blk, k * stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint stride) => Halves512.Join(Weights(ref blk, k, stride), Weights(ref blk, k + 1, stride));
-        public static bool PairedBiased => false;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride) => Halves512.Join(Biased(ref blk, k, stride), Biased(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint stride) => ref Unsafe.Add(ref blk, k * stride);
     }
@@ -95,9 +85,6 @@ internal static class TilesQ8_0
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint first) =>
             Vector512.LoadUnsafe(ref Unsafe.Add(ref blk, Rows8Pack.Q8_0QuantsOffset + 32 * (first + k)));
-        public static bool PairedBiased => false;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint stride) => Halves512.Join(Biased(ref blk, k, stride), Biased(ref blk, k + 1, stride));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static ref byte Scale(ref byte blk, nint k, nint first) => ref Unsafe.Add(ref blk, 2 * (first + k));
     }
@@ -119,19 +106,20 @@ internal static class TilesQ8_0
             IntegerDotAvx2.Q5_0Biased(ref Unsafe.Add(ref blk, Rows8Pack.Q5_0RowsOffset - 2 + 20 * (first + k)));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<byte> WeightPair(ref byte blk, nint k, nint first) => Halves512.Join(Weights(ref blk, k, first), Weights(ref blk, k + 1, first));
-        // With VBMI the decode kernel unpacks two rows at a time in 512 bits: half the unpacking operations per row.
-        public static bool PairedBiased => IntegerDotAvx2.FifthBitsByMultiShift;
+        // With VBMI (and AVX-VNNI, which takes the biased values) the decode kernel unpacks two rows at a time in 512
+        // bits: half the unpacking operations per row.
+        public static bool PairedBiased => IntegerDotAvx2.FifthBitsByMultiShift && AvxVnni.IsSupported;
 
-        // Rows k and k + 1 (k even) in one 64-byte load of their two 20-byte records (qh 4, qs 16 each), taken from the
+        // Rows k and k + 1 (k even) of a group in one 64-byte load of their two 20-byte records (qh 4, qs 16 each), taken from the
         // first record, or for k ≥ 4 ending with the second (so the load stays inside the block): a byte permute puts
         // qs in the 128-bit lanes [qs_k, qs_k, qs_k+1, qs_k+1], a shift takes the high nibbles in lanes 1 and 3; another
         // permute doubles each row's qh in every qword of its half, and one multishift puts each value's fifth bit at
         // bit 4, as Q5_0Biased does for one row. The same bytes as two Biased calls.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> BiasedPair(ref byte blk, nint k, nint first)
+        public static Vector512<byte> BiasedPair(ref byte blk, nint k)
         {
-            nint at = Rows8Pack.Q5_0RowsOffset + 20 * (first + k);
-            bool fromEnd = first + k >= 4;
+            nint at = Rows8Pack.Q5_0RowsOffset + 20 * k;
+            bool fromEnd = k >= 4;
             var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref blk, fromEnd ? at + 40 - 64 : at));
             var qs = Avx512Vbmi.PermuteVar64x8(v, fromEnd ? PairQsFromEnd : PairQsFromStart);
             var nibbles = Avx512BW.ShiftRightLogicalVariable(qs.AsUInt16(), PairNibbleShifts).AsByte() & Vector512.Create((byte)0x0F);
@@ -154,7 +142,7 @@ internal static class TilesQ8_0
     private static readonly Vector512<byte> PairQhFromStart = PairControl(i => 20 * (i / 32) + i % 4);
     private static readonly Vector512<byte> PairQhFromEnd = PairControl(i => 24 + 20 * (i / 32) + i % 4);
     private static readonly Vector512<ushort> PairNibbleShifts = Vector512.Create(Vector256.Create(Vector128<ushort>.Zero, Vector128.Create((ushort)4)));
-    private static readonly Vector512<byte> PairFifthBitShifts = PairControl(i => (i % 32 - 4) & 63);
+    private static readonly Vector512<byte> PairFifthBitShifts = Vector512.Create(IntegerDotAvx2.FifthBitShifts);
 
     private static Vector512<byte> PairControl(Func<int, int> at)
     {
@@ -172,6 +160,19 @@ internal static class TilesQ8_0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> RowValues<TBlock>(ref byte blk, nint k, nint stride) where TBlock : struct, IBlock =>
         AvxVnni.IsSupported ? TBlock.Biased(ref blk, k, stride) : TBlock.Weights(ref blk, k, stride);
+
+    // Rows k and k + 1's RowValues in a packed group (first row 0): a packed Q5_0 pair unpacked together where it can
+    // be (PackedQ5_0Block.BiasedPair), every other block one row at a time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<byte>, Vector256<byte>) RowPairValues<TBlock>(ref byte blk, nint k) where TBlock : struct, IBlock
+    {
+        if (typeof(TBlock) == typeof(PackedQ5_0Block) && PackedQ5_0Block.PairedBiased)
+        {
+            var pair = PackedQ5_0Block.BiasedPair(ref blk, k);
+            return (pair.GetLower(), pair.GetUpper());
+        }
+        return (RowValues<TBlock>(ref blk, k, 0), RowValues<TBlock>(ref blk, k + 1, 0));
+    }
 
     // The 8 exact integer lanes of one weight block (its RowValues) against one activation block.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -271,30 +272,18 @@ internal static class TilesQ8_0
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             var d = Float.HalfVector.ToSingleFinite((short*)Unsafe.AsPointer(ref blk)) * Vector256.Create(Unsafe.Add(ref xd, b));
-            if (TBlock.PairedBiased && AvxVnni.IsSupported)
-            {
-                var p01 = TBlock.BiasedPair(ref blk, 0, 0);
-                var p23 = TBlock.BiasedPair(ref blk, 2, 0);
-                var p45 = TBlock.BiasedPair(ref blk, 4, 0);
-                var p67 = TBlock.BiasedPair(ref blk, 6, 0);
-                a0 = PackedStep(Lanes(p01.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
-                a1 = PackedStep(Lanes(p01.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
-                a2 = PackedStep(Lanes(p23.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
-                a3 = PackedStep(Lanes(p23.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
-                a4 = PackedStep(Lanes(p45.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
-                a5 = PackedStep(Lanes(p45.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
-                a6 = PackedStep(Lanes(p67.GetLower(), xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
-                a7 = PackedStep(Lanes(p67.GetUpper(), xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
-                continue;
-            }
-            a0 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 0, 0), xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
-            a1 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 1, 0), xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
-            a2 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 2, 0), xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
-            a3 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 3, 0), xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
-            a4 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 4, 0), xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
-            a5 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 5, 0), xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
-            a6 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 6, 0), xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
-            a7 = PackedStep(Lanes(RowValues<TBlock>(ref blk, 7, 0), xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
+            var (v0, v1) = RowPairValues<TBlock>(ref blk, 0);
+            a0 = PackedStep(Lanes(v0, xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
+            a1 = PackedStep(Lanes(v1, xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
+            var (v2, v3) = RowPairValues<TBlock>(ref blk, 2);
+            a2 = PackedStep(Lanes(v2, xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
+            a3 = PackedStep(Lanes(v3, xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
+            var (v4, v5) = RowPairValues<TBlock>(ref blk, 4);
+            a4 = PackedStep(Lanes(v4, xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
+            a5 = PackedStep(Lanes(v5, xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
+            var (v6, v7) = RowPairValues<TBlock>(ref blk, 6);
+            a6 = PackedStep(Lanes(v6, xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
+            a7 = PackedStep(Lanes(v7, xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
