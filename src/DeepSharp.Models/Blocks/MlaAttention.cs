@@ -53,7 +53,8 @@ public sealed class MlaAttention
         var kb = w.Get(Blk(layer, AttnKB), p.QkNope, p.KvLoraRank, nH);
         var vb = w.Get(Blk(layer, AttnVB), p.KvLoraRank, p.VHead, nH);
         // Packed first (Q8_0/Q5_0: 8 rows' blocks side by side, summed as the file's rows), so the heads share the copy
-        // and decode runs each head's 512 short rows in one kernel call.
+        // and decode runs each head's 512 short rows in one kernel call. Only those types: a Q4_0/Q4_K pack is in
+        // llama.cpp's repacked order, which the per-head views (summed as plain MUL_MAT sums) would never read.
         if (kb.Type is QuantType.Q8_0 or QuantType.Q5_0) kb.PrepareForMatMul();
         var ukT = new QTensor[nH];
         var uv = new QTensor[nH];
