@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using DeepSharp.Gguf;
+using DeepSharp.Kernels;
 
 namespace DeepSharp.Bench;
 
@@ -26,14 +27,14 @@ internal static class MemoryBandwidth
 
     /// <summary>
     /// Best of <paramref name="trials"/> rates in bytes/s of <paramref name="pass"/> over a buffer of
-    /// <paramref name="bytes"/> (every long 1, 64-byte aligned) split across <paramref name="threads"/> threads, each
+    /// <paramref name="bytes"/> (every long 1, in <see cref="StreamedMemory"/>: 2 MiB pages where Linux gives them) split across <paramref name="threads"/> threads, each
     /// part a multiple of 128 bytes, after one untimed pass. The parts' results must add up to
     /// <paramref name="expected"/> when it is given: a pass that skipped its reads would be caught.
     /// </summary>
     public static unsafe double MeasurePass(int threads, long bytes, int trials, Func<nint, long, long> pass, long? expected = null)
     {
         long count = bytes / sizeof(long);
-        byte* data = (byte*)NativeMemory.AlignedAlloc((nuint)(count * sizeof(long)), 64);
+        byte* data = StreamedMemory.Allocate(count * sizeof(long));  // as the engine holds its packed weights
         try
         {
             new Span<long>(data, checked((int)count)).Fill(1L); // touches every page, so the timed passes read RAM
@@ -56,7 +57,7 @@ internal static class MemoryBandwidth
         }
         finally
         {
-            NativeMemory.AlignedFree(data);
+            StreamedMemory.Free(data);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using DeepSharp.Core.Quant;
 using DeepSharp.Gguf;
+using DeepSharp.Kernels;
 using DeepSharp.Kernels.Quantized;
 using DeepSharp.Kernels.Threading;
 
@@ -83,7 +84,7 @@ internal static class ProductsStudy
     private static unsafe void Placement(int threads, TextWriter output)
     {
         const long bytes = 512L << 20;
-        var buffers = Enumerable.Range(0, 4).Select(_ => (nint)NativeMemory.AlignedAlloc((nuint)bytes, 64)).ToArray();
+        var buffers = Enumerable.Range(0, 4).Select(_ => (nint)StreamedMemory.Allocate(bytes)).ToArray();
         try
         {
             foreach (var b in buffers) new Span<long>((void*)b, (int)(bytes / sizeof(long))).Fill(1L);
@@ -93,7 +94,7 @@ internal static class ProductsStudy
         }
         finally
         {
-            foreach (var b in buffers) NativeMemory.AlignedFree((void*)b);
+            foreach (var b in buffers) StreamedMemory.Free((byte*)b);
         }
     }
 

@@ -10,7 +10,8 @@ namespace DeepSharp.Kernels.Quantized;
 /// </summary>
 public sealed unsafe class QTensor
 {
-    private readonly byte* _data;
+    private byte* _data;   // the mapping's bytes, or once PrepareForMatMul copied them, _resident's
+    private StreamedBuffer? _resident;
     private readonly (string Path, long Offset)? _file;   // where FromGguf found the bytes, to read them unmapped
     private readonly Lock _packing = new();
 
@@ -75,7 +76,9 @@ public sealed unsafe class QTensor
     /// that use it (AVX2, AVX-512); for Q8_0 and Q5_0 matrices, 8 rows' blocks side by side (AVX2, AVX-512). Call at load, for
     /// matrices used in products only. A tensor read from a GGUF file is read through the file rather than the
     /// mapping, so its mapped pages never become resident: memory holds the packed copy (the file's size for every packed
-    /// type) instead of the file's bytes, not both. Returns whether a copy exists.
+    /// type) instead of the file's bytes, not both. A file's matrix of 2 MiB or more that no packed layout takes (Q6_K,
+    /// Q5_K, F16, ...) is copied as it is into <see cref="StreamedMemory"/>, the same way: the mapping's pages are 4 KiB
+    /// ones, which a product streams more slowly (see <see cref="StreamedMemory"/>). Returns whether a packed copy exists.
     /// </summary>
     public bool PrepareForMatMul()
     {
@@ -83,8 +86,25 @@ public sealed unsafe class QTensor
         {
             if (Packed is null && Rows8Pack.Handles(Type, Rows) && PacksOn(KernelIsaSelection.Current))
                 Packed = Rows8Pack.Build(Type, Cols, Rows, RowBytes, ReadRows);
+            if (Packed is null && _resident is null && _file is not null && Rows * RowBytes >= StreamedMemory.HugePageBytes)
+                CopyToStreamedMemory();
             return Packed is not null;
         }
+    }
+
+    // _data ← a copy of the rows in streamed memory, read through the file (8 MiB at a time) so that the mapping's
+    // pages never become resident.
+    private void CopyToStreamedMemory()
+    {
+        var copy = new StreamedBuffer(Rows * RowBytes);
+        long rowsPerRead = Math.Max(1, (8L << 20) / RowBytes);
+        for (long r = 0; r < Rows; r += rowsPerRead)
+        {
+            long n = Math.Min(rowsPerRead, Rows - r);
+            ReadRows(r, new Span<byte>(copy.Data + r * RowBytes, checked((int)(n * RowBytes))));
+        }
+        _resident = copy;
+        _data = copy.Data;
     }
 
     // Q4_0/Q4_K where llama.cpp repacks them (their products follow its repacked sums); Q8_0 and Q5_0 (vec_dot's sums,

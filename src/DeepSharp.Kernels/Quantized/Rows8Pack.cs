@@ -31,7 +31,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// Why: the file's 8 rows are 8 streams for decode's 8-row kernel, which the hardware prefetcher loses; one group is
 /// one stream, and its 8 scales widen in one vector step.
 /// </para>
-/// The memory is native, 64-byte aligned, and freed with the last pack that uses it (a <see cref="Slice"/> shares
+/// The memory is native (<see cref="StreamedMemory"/>: 2 MiB pages where Linux gives them), and freed with the last pack that uses it (a <see cref="Slice"/> shares
 /// its source's memory).
 /// </summary>
 internal sealed unsafe class Rows8Pack
@@ -44,10 +44,10 @@ internal sealed unsafe class Rows8Pack
     public const int Q4KHeadOffset = 1024;
     private const int Q4KHeadBytes = Q4KBlockBytes - Q4KHeadOffset;
 
-    private readonly NativeBlock _memory;
+    private readonly StreamedBuffer _memory;   // freed when no pack refers to it any more
     private readonly byte* _data;
 
-    private Rows8Pack(QuantType type, int cols, int groups, NativeBlock? memory, long firstGroup)
+    private Rows8Pack(QuantType type, int cols, int groups, StreamedBuffer? memory, long firstGroup)
     {
         Type = type;
         BlockBytes = type switch
@@ -57,29 +57,8 @@ internal sealed unsafe class Rows8Pack
         Blocks = cols / ValuesPerBlock(type);
         Groups = groups;
         GroupBytes = (long)Blocks * BlockBytes;
-        _memory = memory ?? new NativeBlock(checked(GroupBytes * groups));
+        _memory = memory ?? new StreamedBuffer(checked(GroupBytes * groups));
         _data = _memory.Data + firstGroup * GroupBytes;
-    }
-
-    // Native 64-byte-aligned memory, freed when no pack refers to it any more.
-    private sealed class NativeBlock
-    {
-        private readonly long _bytes;
-
-        public NativeBlock(long bytes)
-        {
-            _bytes = bytes;
-            Data = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-            GC.AddMemoryPressure(bytes);
-        }
-
-        public byte* Data { get; }
-
-        ~NativeBlock()
-        {
-            NativeMemory.AlignedFree(Data);
-            GC.RemoveMemoryPressure(_bytes);
-        }
     }
 
     public QuantType Type { get; }
