@@ -9,7 +9,9 @@ namespace DeepSharp.Bench;
 
 /// <summary>
 /// The memory-bandwidth ceiling of decoding: how fast this machine can stream bytes from RAM with a given number of
-/// threads (a vectorised sum over an array far larger than any cache), and how many weight bytes one token reads.
+/// threads (a vectorised sum over an array far larger than any cache, in 2 MiB pages where Linux gives them, as the
+/// engine holds its weights: 4 KiB pages read slower, see <see cref="StreamedMemory"/>), and how many weight bytes one
+/// token reads.
 /// </summary>
 internal static class MemoryBandwidth
 {
@@ -27,8 +29,8 @@ internal static class MemoryBandwidth
 
     /// <summary>
     /// Best of <paramref name="trials"/> rates in bytes/s of <paramref name="pass"/> over a buffer of
-    /// <paramref name="bytes"/> (every long 1, in <see cref="StreamedMemory"/>: 2 MiB pages where Linux gives them) split across <paramref name="threads"/> threads, each
-    /// part a multiple of 128 bytes, after one untimed pass. The parts' results must add up to
+    /// <paramref name="bytes"/> (every long 1, in <see cref="StreamedMemory"/>) split across <paramref name="threads"/>
+    /// threads, each part a multiple of 128 bytes, after one untimed pass. The parts' results must add up to
     /// <paramref name="expected"/> when it is given: a pass that skipped its reads would be caught.
     /// </summary>
     public static unsafe double MeasurePass(int threads, long bytes, int trials, Func<nint, long, long> pass, long? expected = null)

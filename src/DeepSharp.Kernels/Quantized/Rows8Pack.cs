@@ -31,8 +31,8 @@ namespace DeepSharp.Kernels.Quantized;
 /// Why: the file's 8 rows are 8 streams for decode's 8-row kernel, which the hardware prefetcher loses; one group is
 /// one stream, and its 8 scales widen in one vector step.
 /// </para>
-/// The memory is native (<see cref="StreamedMemory"/>: 2 MiB pages where Linux gives them), and freed with the last pack that uses it (a <see cref="Slice"/> shares
-/// its source's memory).
+/// The memory is native (<see cref="StreamedMemory"/>: 2 MiB pages where Linux gives them), and freed with the last
+/// pack that uses it (a <see cref="Slice"/> shares its source's memory).
 /// </summary>
 internal sealed unsafe class Rows8Pack
 {
