@@ -7,7 +7,7 @@ namespace DeepSharp.Kernels.Tests;
 /// Q8_0 and Q5_0 matrices (vec_dot's sums) packed 8 rows to a group (<see cref="Rows8Pack"/>, on AVX2 and AVX-512): products through <see cref="MatMul"/>
 /// for decode's one token and for 2–9 tokens (the 4-row tiles over each half group, and their 2- and 1-token tails)
 /// against the scalar vec_dot reference row by row, bit for bit, with scales at the edges of f16; views of a packed
-/// stacked tensor; and a matrix with an infinite scale, which keeps the file's layout.
+/// stacked tensor; and a matrix with an infinite scale, or a Q8_0 quant of −128, which keeps the file's layout.
 /// </summary>
 public sealed class PackedVecDotTests
 {
@@ -108,6 +108,27 @@ public sealed class PackedVecDotTests
         var y = new float[rows];
         mm.Run(w, x, 1, y);
         TestData.AssertSameBitsExceptNonFinite(r => IntegerDot.Dot(KernelIsa.Scalar, type, w.Row(r), act.Row(0)), y, nonFiniteRow: 9);
+        GC.KeepAlive(keep);
+    }
+
+    [Fact]
+    public void A_Q8_0_matrix_with_a_quant_of_minus_128_keeps_the_file_layout()
+    {
+        const int rows = 16, cols = 64;
+        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: 53);
+        keep[(int)(5 * w.RowBytes) + 34 + 2 + 7] = 0x80;   // row 5, block 1, value 7: −128, which the packed sign step cannot negate
+        Assert.False(w.PrepareForMatMul());
+        var (x, act) = Activations(4, cols, seed: 59);
+        using var pool = new Threading.WorkerPool(2);
+        var mm = new MatMul(pool, cols, 4);
+        for (int nTok = 1; nTok <= 4; nTok += 3)
+        {
+            var y = new float[nTok * rows];
+            mm.Run(w, x, nTok, y);
+            for (int t = 0; t < nTok; t++)
+                for (int r = 0; r < rows; r++)
+                    TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q8_0, w.Row(r), act.Row(t)), y[t * rows + r], $"nTok={nTok} t={t} r={r}");
+        }
         GC.KeepAlive(keep);
     }
 

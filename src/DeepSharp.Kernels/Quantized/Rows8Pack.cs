@@ -97,8 +97,9 @@ internal sealed unsafe class Rows8Pack
     /// <summary>
     /// Packs a [rows, cols] matrix whose stored rows <paramref name="readRows"/> copies, 8·n rows at a time, into
     /// its span argument (first row index given). Returns null for a matrix with an infinite or NaN scale (or Q4_K
-    /// min scale), which the packed kernels' f16 widening does not carry (such a matrix keeps the file's layout and
-    /// its results).
+    /// min scale), which the packed kernels' f16 widening does not carry, and for a Q8_0 matrix with a quant of −128,
+    /// which their sign step does not (see <see cref="TilesQ8_0.Rows8Packed"/>; llama.cpp's quantizer writes −127 to
+    /// 127): such a matrix keeps the file's layout and its results.
     /// </summary>
     public static Rows8Pack? Build(QuantType type, int cols, long rows, long rowBytes, Action<long, Span<byte>> readRows)
     {
@@ -166,7 +167,7 @@ internal sealed unsafe class Rows8Pack
 
     // One Q8_0 or Q5_0 group's 8 file rows (one after another in rows8) into its packed blocks: each row-block's f16
     // scale to the block's scales, the rest of it (Q8_0's 32 quants, Q5_0's qh and qs) to the row's place; false where
-    // a scale is infinite or NaN. Each row-block's payload moves in one copy: with spans sliced per row-block,
+    // a scale is infinite or NaN, or a Q8_0 quant −128. Each row-block's payload moves in one copy: with spans sliced per row-block,
     // `deepsharp bench -n 1` on a 1.8 GB Q8_0 file took 5.2 s instead of 4.2–4.4 (most of what remains is first-touch
     // page faults of the packed copy and the reads: 3.5–4.3 s of system time).
     private static bool PackScaledGroup(QuantType type, ReadOnlySpan<byte> rows8, int rowBytes, byte* group, int blocks)
@@ -182,6 +183,7 @@ internal sealed unsafe class Rows8Pack
                 {
                     byte* blk = src + r * rowBytes + b * fileBlock;
                     if (!float.IsFinite(IntegerDotScalar.Half(new ReadOnlySpan<byte>(blk, 2), 0))) return false;
+                    if (q8 && new ReadOnlySpan<byte>(blk + 2, 32).Contains((byte)0x80)) return false;
                     Unsafe.WriteUnaligned(dst + DOffset + 2 * r, Unsafe.ReadUnaligned<ushort>(blk));
                     Unsafe.CopyBlockUnaligned(dst + rowsAt + payload * r, blk + 2, (uint)payload);
                 }

@@ -253,8 +253,11 @@ internal static class TilesQ8_0
     /// <see cref="PackedQ5_0Block"/>): decode's one token. The group's blocks lie one after another, so the weights
     /// arrive as one stream the hardware prefetcher follows (the file's 8 rows were 8 streams it lost, held up by
     /// software prefetches), and each block's 8 scales are widened and multiplied by the token's in three vector steps,
-    /// lane k then spread to row k's steps, instead of a table lookup, a multiply and a broadcast per row. Same float
-    /// steps per row as <see cref="Rows8{TBlock}"/>: bit-identical.
+    /// lane k then spread to row k's steps, instead of a table lookup, a multiply and a broadcast per row. Without
+    /// AVX-VNNI the sign moves the other way than in <see cref="Lanes"/>: |x| once per block for all 8 rows, and each
+    /// row's values with x's signs (<see cref="PackedLanes"/>), one operation per row fewer — which needs no value of
+    /// −128 (its negation does not fit a byte): <see cref="Rows8Pack"/> packs no Q8_0 matrix that has one. Same integer
+    /// lanes and float steps per row as <see cref="Rows8{TBlock}"/>: bit-identical.
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
     public static unsafe void Rows8Packed<TBlock>(byte* group, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
@@ -270,24 +273,36 @@ internal static class TilesQ8_0
         {
             ref byte blk = ref *(group + b * TBlock.Bytes);
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
-            var nbias = NegativeBias(xq);
+            var shared = PackedShared(xq);
             var d = Float.HalfVector.ToSingleFinite((short*)Unsafe.AsPointer(ref blk)) * Vector256.Create(Unsafe.Add(ref xd, b));
             var (v0, v1) = RowPairValues<TBlock>(ref blk, 0);
-            a0 = PackedStep(Lanes(v0, xq, nbias), Avx2.PermuteVar8x32(d, k0), a0);
-            a1 = PackedStep(Lanes(v1, xq, nbias), Avx2.PermuteVar8x32(d, k1), a1);
+            a0 = PackedStep(PackedLanes(v0, xq, shared), Avx2.PermuteVar8x32(d, k0), a0);
+            a1 = PackedStep(PackedLanes(v1, xq, shared), Avx2.PermuteVar8x32(d, k1), a1);
             var (v2, v3) = RowPairValues<TBlock>(ref blk, 2);
-            a2 = PackedStep(Lanes(v2, xq, nbias), Avx2.PermuteVar8x32(d, k2), a2);
-            a3 = PackedStep(Lanes(v3, xq, nbias), Avx2.PermuteVar8x32(d, k3), a3);
+            a2 = PackedStep(PackedLanes(v2, xq, shared), Avx2.PermuteVar8x32(d, k2), a2);
+            a3 = PackedStep(PackedLanes(v3, xq, shared), Avx2.PermuteVar8x32(d, k3), a3);
             var (v4, v5) = RowPairValues<TBlock>(ref blk, 4);
-            a4 = PackedStep(Lanes(v4, xq, nbias), Avx2.PermuteVar8x32(d, k4), a4);
-            a5 = PackedStep(Lanes(v5, xq, nbias), Avx2.PermuteVar8x32(d, k5), a5);
+            a4 = PackedStep(PackedLanes(v4, xq, shared), Avx2.PermuteVar8x32(d, k4), a4);
+            a5 = PackedStep(PackedLanes(v5, xq, shared), Avx2.PermuteVar8x32(d, k5), a5);
             var (v6, v7) = RowPairValues<TBlock>(ref blk, 6);
-            a6 = PackedStep(Lanes(v6, xq, nbias), Avx2.PermuteVar8x32(d, k6), a6);
-            a7 = PackedStep(Lanes(v7, xq, nbias), Avx2.PermuteVar8x32(d, k7), a7);
+            a6 = PackedStep(PackedLanes(v6, xq, shared), Avx2.PermuteVar8x32(d, k6), a6);
+            a7 = PackedStep(PackedLanes(v7, xq, shared), Avx2.PermuteVar8x32(d, k7), a7);
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
     }
+
+    // What the 8 rows' PackedLanes share per block: with AVX-VNNI −128·Σx (see NegativeBias), else |x|.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> PackedShared(Vector256<sbyte> x) => AvxVnni.IsSupported ? NegativeBias(x) : Avx2.Abs(x).AsInt32();
+
+    // Lanes for a packed row (values as RowValues gives them, all above −128), shared being PackedShared(x): without
+    // AVX-VNNI |x| · (the values with x's signs), the same exact int32 lanes as |w| · (x with w's signs).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> PackedLanes(Vector256<byte> values, Vector256<sbyte> x, Vector256<int> shared) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(shared, values, x)
+            : IntegerDotAvx2.UnsignedLanes(shared.AsByte(), Avx2.Sign(values.AsSByte(), x));
 
     // One row's block against the token's, its scale product already in every lane of d.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
