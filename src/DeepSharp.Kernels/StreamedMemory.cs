@@ -48,6 +48,8 @@ public static unsafe partial class StreamedMemory
         }
     }
 
+    // The engine's one native call, a hint to the operating system about memory (no managed API gives it); the rule
+    // that src/ calls no other native code is RepositoryRulesTests'.
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(void* address, nuint length, int advice);
 }
