@@ -50,6 +50,8 @@ catch (GgufFormatException e)
 Console.WriteLine(string.Create(inv,
     $"model {o.ModelPath} ({typeName}, {fileBytes / 1048576.0:0.0} MiB), threads {o.Threads}, {o.TestName("pp", o.NPrompt)} {o.TestName("tg", o.NGen)}, reps {o.Reps}, {(o.SameProcess ? "both engines in this process" : "each run in its own process")}, load average before: {loadBefore}"));
 
+Console.WriteLine(HostInfo.Describe());
+
 SideBySideResult run;
 try
 {
