@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using DeepSharp.Gguf;
 using DeepSharp.Kernels;

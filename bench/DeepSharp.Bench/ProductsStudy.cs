@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using DeepSharp.Core.Quant;
 using DeepSharp.Gguf;
 using DeepSharp.Kernels;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using DeepSharp.Core.Quant;
 
@@ -167,9 +166,9 @@ internal sealed unsafe class Rows8Pack
 
     // One Q8_0 or Q5_0 group's 8 file rows (one after another in rows8) into its packed blocks: each row-block's f16
     // scale to the block's scales, the rest of it (Q8_0's 32 quants, Q5_0's qh and qs) to the row's place; false where
-    // a scale is infinite or NaN, or a Q8_0 quant −128. Each row-block's payload moves in one copy: with spans sliced per row-block,
-    // `deepsharp bench -n 1` on a 1.8 GB Q8_0 file took 5.2 s instead of 4.2–4.4 (most of what remains is first-touch
-    // page faults of the packed copy and the reads: 3.5–4.3 s of system time).
+    // a scale is infinite or NaN, or a Q8_0 quant −128. Each row-block's payload moves in one copy: with spans sliced
+    // per row-block, `deepsharp bench -n 1` on a 1.8 GB Q8_0 file took 5.2 s instead of 4.2–4.4 (most of what remains
+    // is first-touch page faults of the packed copy and the reads: 3.5–4.3 s of system time).
     private static bool PackScaledGroup(QuantType type, ReadOnlySpan<byte> rows8, int rowBytes, byte* group, int blocks)
     {
         bool q8 = type == QuantType.Q8_0;

@@ -301,7 +301,7 @@ internal static class TilesQ8_0
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> PackedLanes(Vector256<byte> values, Vector256<sbyte> x, Vector256<int> shared) =>
         AvxVnni.IsSupported
-            ? AvxVnni.MultiplyWideningAndAdd(shared, values, x)
+            ? Lanes(values, x, shared)
             : IntegerDotAvx2.UnsignedLanes(shared.AsByte(), Avx2.Sign(values.AsSByte(), x));
 
     // One row's block against the token's, its scale product already in every lane of d.
