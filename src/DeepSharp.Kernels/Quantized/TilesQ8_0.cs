@@ -424,12 +424,11 @@ internal static class TilesQ8_0
         Store(y, 3 * yStride, p3.GetLower(), p3.GetUpper(), r3.GetLower(), r3.GetUpper());
     }
 
-    // A token's block of 32 activations in both halves: one broadcast load (vbroadcasti64x4), not a load and an insert
-    // — one operation fewer per token and block (the activations are pinned, see Int8Activations, so their address
-    // holds).
+    // A token's block of 32 activations in both halves: one broadcast load, not a load and an insert — one operation
+    // fewer per token and block (the activations are pinned, see Int8Activations, so their address holds).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<sbyte> Both(ref sbyte q, int b) =>
-        Avx512F.BroadcastVector256ToVector512((long*)Unsafe.AsPointer(ref Unsafe.Add(ref q, 32 * b))).AsSByte();
+        Halves512.Broadcast((sbyte*)Unsafe.AsPointer(ref Unsafe.Add(ref q, 32 * b)));
 
     // One token's block against a pair of rows: acc + d·float(Σ by 4 of |w|·(x·sign w)), the int32 lanes dpbusd gives.
     // x·sign w is one byte blend under w's sign mask (a mask register: the compare is not widened to a vector) between
