@@ -4,8 +4,8 @@ using DeepSharp.Kernels.Quantized;
 namespace DeepSharp.Kernels.Tests;
 
 /// <summary>
-/// The multi-row kernels against the scalar per-row reference, bit for bit: every token count up to 5 (pairs and
-/// the odd last token), block counts with and without tails, small and zero activation blocks.
+/// The multi-row kernels against the scalar per-row reference, bit for bit: every token count up to 13 (the 8- and
+/// 4-token tiles, pairs and the odd last token), block counts with and without tails, small and zero activation blocks.
 /// </summary>
 public sealed class IntegerTilesTests
 {
@@ -26,7 +26,7 @@ public sealed class IntegerTilesTests
     public void Four_rows_by_every_token_count_equal_the_scalar_reference(QuantType type, int cols)
     {
         if (!IntegerTiles.Supports(KernelIsaSelection.Best, type, repacked: false)) return;
-        const int rows = 8, tokens = 9;
+        const int rows = 8, tokens = 13;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: 11 * cols + (int)type);
         var x = TestData.Random(tokens * cols, cols + 5, 3f);
         for (int i = 0; i < cols; i++) x[cols + i] *= 1e-3f;

@@ -15,6 +15,7 @@ public sealed class KernelLoopTests
         { typeof(TilesQ8_0), nameof(TilesQ8_0.Rows4) },
         { typeof(TilesQ8_0), nameof(TilesQ8_0.Rows4x2) },
         { typeof(TilesQ8_0), nameof(TilesQ8_0.Rows4x4) },
+        { typeof(TilesQ8_0), "RowsTokens" },
         { typeof(TilesQ6K), nameof(TilesQ6K.Rows) },
         { typeof(TilesQ6K), nameof(TilesQ6K.RowsX4) },
         { typeof(TilesQ6KAvx512), nameof(TilesQ6KAvx512.Rows) },

@@ -5,7 +5,8 @@ namespace DeepSharp.Kernels.Tests;
 
 /// <summary>
 /// Q8_0 and Q5_0 matrices (vec_dot's sums) packed 8 rows to a group (<see cref="Rows8Pack"/>, on AVX2 and AVX-512): products through <see cref="MatMul"/>
-/// for decode's one token and for 2–9 tokens (the 4-row tiles over each half group, and their 2- and 1-token tails)
+/// for decode's one token and for 2–13 tokens (the 4-row tiles over each half group, 8 and 4 tokens at a time, and
+/// their 2- and 1-token tails)
 /// against the scalar vec_dot reference row by row, bit for bit, with scales at the edges of f16; views of a packed
 /// stacked tensor; and a matrix with an infinite scale, or a Q8_0 quant of −128, which keeps the file's layout.
 /// </summary>
@@ -45,7 +46,7 @@ public sealed class PackedVecDotTests
     [InlineData(QuantType.Q5_0, 544)]
     public void A_prepared_matrix_multiplies_as_the_scalar_reference(QuantType type, int cols)
     {
-        const int rows = 40, tokens = 9;
+        const int rows = 40, tokens = 13;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: cols + 13 + (int)type);
         PlantScales(w, keep);
         Assert.Equal(Packs, w.PrepareForMatMul());

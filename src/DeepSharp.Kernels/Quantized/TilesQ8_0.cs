@@ -362,32 +362,46 @@ internal static class TilesQ8_0
     }
 
     /// <summary>
-    /// y [t·yStride + k] ← row k · x_t for 4 rows and tokens t &lt; <paramref name="nTok"/> (a multiple of 4), 4 tokens
-    /// at a time. AVX-512 only: the float steps run on 512-bit vectors, two rows per vector, so 8 accumulators instead of
-    /// 16. The integer lanes come from AVX-512BW's byte multiply-add with the sign moved onto the activations
+    /// y [t·yStride + k] ← row k · x_t for 4 rows and tokens t &lt; <paramref name="nTok"/> (a multiple of 4), 8 tokens
+    /// at a time, then 4. AVX-512 only: the float steps run on 512-bit vectors, two rows per vector, so 16 accumulators
+    /// for 8 tokens. The integer lanes come from AVX-512BW's byte multiply-add with the sign moved onto the activations
     /// (|w|·(x·sign w), llama.cpp's AVX2 trick; ≤ 2·128·127 per int16 pair, exact), not from AVX-VNNI's dpbusd: that
     /// one is VEX-encoded, reaches only the first 16 registers, and the JIT kept 5 accumulators on the stack, stored
     /// and reloaded every block. All-EVEX, everything stays in registers (in-process A/B, 64-token products over the
     /// 0.5B and 1.5B Q8_0 layers: 1.11–1.42x at 1 thread, 1.08–1.14x at 2). The token loop is inside so that a short
-    /// row (0.5B: 28 blocks) does not pay a call and four checked activation rows per 4 tokens.
+    /// row (0.5B: 28 blocks) does not pay four checked activation rows per 4 tokens. Why 8 tokens: a block's
+    /// weights, signs and scales are formed once for twice the tokens (in-process A/B on a Zen 4, 512 tokens: 1.02–1.11x
+    /// over 4 at a time).
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
     public static void Rows4x4<TBlock>(ref byte row0, nint stride, in TokenRows x, int nTok, int blocks, Span<float> y, int yStride)
         where TBlock : struct, IBlock
     {
-        for (int t = 0; t < nTok; t += 4) Rows4x4Tokens<TBlock>(ref row0, stride, x, t, blocks, y.Slice(t * yStride), yStride);
+        int t = 0;
+        for (; t + 8 <= nTok; t += 8) RowsTokens<TBlock, Eight>(ref row0, stride, x, t, blocks, y.Slice(t * yStride), yStride);
+        if (t < nTok) RowsTokens<TBlock, Four>(ref row0, stride, x, t, blocks, y.Slice(t * yStride), yStride);
     }
 
+    /// <summary>How many tokens one <see cref="RowsTokens"/> call takes: a constant to the JIT, which drops the rest.</summary>
+    internal interface ITokenCount { static abstract int Count { get; } }
+    internal struct Four : ITokenCount { public static int Count => 4; }
+    internal struct Eight : ITokenCount { public static int Count => 8; }
+
     // One 512-bit accumulator per (pair of rows, token): rows 0 and 1 (2 and 3) in its low and high 256 bits. The float
-    // steps — convert, multiply the two scales, fused multiply-add — are lane for lane those of the 256-bit form.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Rows4x4Tokens<TBlock>(ref byte row0, nint stride, in TokenRows x, int t, int nb, Span<float> y, int yStride)
-        where TBlock : struct, IBlock
+    // steps — convert, multiply the two scales, fused multiply-add — are lane for lane those of the 256-bit form. The
+    // tokens' rows are found from the first by a fixed stride, so 8 tokens take 2 registers, not 16. A method of its
+    // own per count (KernelLoop.Options): both inlined into Rows4x4, the JIT ran out of inlining budget and called
+    // TokenRows' accessors, and the 8-token tile was no faster than 4.
+    [MethodImpl(KernelLoop.Options)]
+    private static unsafe void RowsTokens<TBlock, TCount>(ref byte row0, nint stride, in TokenRows x, int t, int nb, Span<float> y, int yStride)
+        where TBlock : struct, IBlock where TCount : struct, ITokenCount
     {
-        ref sbyte q0 = ref x.QuantsAt(t), q1 = ref x.QuantsAt(t + 1), q2 = ref x.QuantsAt(t + 2), q3 = ref x.QuantsAt(t + 3);
-        ref float xd0 = ref x.ScalesAt(t), xd1 = ref x.ScalesAt(t + 1), xd2 = ref x.ScalesAt(t + 2), xd3 = ref x.ScalesAt(t + 3);
-        Vector512<float> p0 = default, p1 = default, p2 = default, p3 = default;
-        Vector512<float> r0 = default, r1 = default, r2 = default, r3 = default;
+        sbyte* q = (sbyte*)Unsafe.AsPointer(ref x.QuantsAt(t));   // pinned (Int8Activations)
+        nint qStep = (nint)((sbyte*)Unsafe.AsPointer(ref x.QuantsAt(t + 1)) - q);
+        ref float xd = ref x.ScalesAt(t);
+        nint dStep = Unsafe.ByteOffset(ref xd, ref x.ScalesAt(t + 1)) / sizeof(float);
+        Vector512<float> p0 = default, p1 = default, p2 = default, p3 = default, p4 = default, p5 = default, p6 = default, p7 = default;
+        Vector512<float> r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
         ref float halves = ref Float.HalfTable.First;
         for (int b = 0; b < nb; b++)
         {
@@ -400,35 +414,51 @@ internal static class TilesQ8_0
                 Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride))));
             var d23 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride))),
                 Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride))));
-            // Token by token, written out: a helper returning both accumulators as a pair ran 5–10% slower.
-            var x0 = Both(ref q0, b); var s0 = Vector512.Create(Unsafe.Add(ref xd0, b));
-            var m0 = Vector512<sbyte>.Zero - x0;
-            p0 = SignStep(a01, n01, x0, m0, d01 * s0, p0);
-            r0 = SignStep(a23, n23, x0, m0, d23 * s0, r0);
-            var x1 = Both(ref q1, b); var s1 = Vector512.Create(Unsafe.Add(ref xd1, b));
-            var m1 = Vector512<sbyte>.Zero - x1;
-            p1 = SignStep(a01, n01, x1, m1, d01 * s1, p1);
-            r1 = SignStep(a23, n23, x1, m1, d23 * s1, r1);
-            var x2 = Both(ref q2, b); var s2 = Vector512.Create(Unsafe.Add(ref xd2, b));
-            var m2 = Vector512<sbyte>.Zero - x2;
-            p2 = SignStep(a01, n01, x2, m2, d01 * s2, p2);
-            r2 = SignStep(a23, n23, x2, m2, d23 * s2, r2);
-            var x3 = Both(ref q3, b); var s3 = Vector512.Create(Unsafe.Add(ref xd3, b));
-            var m3 = Vector512<sbyte>.Zero - x3;
-            p3 = SignStep(a01, n01, x3, m3, d01 * s3, p3);
-            r3 = SignStep(a23, n23, x3, m3, d23 * s3, r3);
+            sbyte* xb = q + 32 * b;
+            ref float sb = ref Unsafe.Add(ref xd, b);
+            TokenStep(a01, a23, n01, n23, d01, d23, xb, ref sb, ref p0, ref r0);
+            TokenStep(a01, a23, n01, n23, d01, d23, xb + qStep, ref Unsafe.Add(ref sb, dStep), ref p1, ref r1);
+            TokenStep(a01, a23, n01, n23, d01, d23, xb + 2 * qStep, ref Unsafe.Add(ref sb, 2 * dStep), ref p2, ref r2);
+            TokenStep(a01, a23, n01, n23, d01, d23, xb + 3 * qStep, ref Unsafe.Add(ref sb, 3 * dStep), ref p3, ref r3);
+            if (TCount.Count == 8)
+            {
+                TokenStep(a01, a23, n01, n23, d01, d23, xb + 4 * qStep, ref Unsafe.Add(ref sb, 4 * dStep), ref p4, ref r4);
+                TokenStep(a01, a23, n01, n23, d01, d23, xb + 5 * qStep, ref Unsafe.Add(ref sb, 5 * dStep), ref p5, ref r5);
+                TokenStep(a01, a23, n01, n23, d01, d23, xb + 6 * qStep, ref Unsafe.Add(ref sb, 6 * dStep), ref p6, ref r6);
+                TokenStep(a01, a23, n01, n23, d01, d23, xb + 7 * qStep, ref Unsafe.Add(ref sb, 7 * dStep), ref p7, ref r7);
+            }
         }
-        Store(y, 0, p0.GetLower(), p0.GetUpper(), r0.GetLower(), r0.GetUpper());
-        Store(y, yStride, p1.GetLower(), p1.GetUpper(), r1.GetLower(), r1.GetUpper());
-        Store(y, 2 * yStride, p2.GetLower(), p2.GetUpper(), r2.GetLower(), r2.GetUpper());
-        Store(y, 3 * yStride, p3.GetLower(), p3.GetUpper(), r3.GetLower(), r3.GetUpper());
+        Store(y, 0, p0, r0);
+        Store(y, yStride, p1, r1);
+        Store(y, 2 * yStride, p2, r2);
+        Store(y, 3 * yStride, p3, r3);
+        if (TCount.Count < 8) return;
+        Store(y, 4 * yStride, p4, r4);
+        Store(y, 5 * yStride, p5, r5);
+        Store(y, 6 * yStride, p6, r6);
+        Store(y, 7 * yStride, p7, r7);
     }
 
-    // A token's block of 32 activations in both halves: one broadcast load, not a load and an insert — one operation
-    // fewer per token and block (the activations are pinned, see Int8Activations, so their address holds).
+    // One token's block against the 4 rows (|w|, w's signs and the scales of rows 0–1 and 2–3): p (rows 0–1) and r
+    // (rows 2–3) take their steps. Accumulators by reference (a helper returning both as a pair ran 5–10% slower), the
+    // token's scale by reference too (broadcast straight from memory; by value it took a load and a shuffle), and the
+    // row pairs' parts as separate arguments (in one struct, the JIT turned the sign masks into vectors and back).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<sbyte> Both(ref sbyte q, int b) =>
-        Halves512.Broadcast((sbyte*)Unsafe.AsPointer(ref Unsafe.Add(ref q, 32 * b)));
+    private static unsafe void TokenStep(Vector512<byte> abs01, Vector512<byte> abs23, Vector512<sbyte> negative01,
+        Vector512<sbyte> negative23, Vector512<float> d01, Vector512<float> d23, sbyte* xq, ref float xScale,
+        ref Vector512<float> p, ref Vector512<float> r)
+    {
+        var x = Halves512.Broadcast(xq);
+        var minusX = Vector512<sbyte>.Zero - x;
+        var s = Vector512.Create(xScale);
+        p = SignStep(abs01, negative01, x, minusX, d01 * s, p);
+        r = SignStep(abs23, negative23, x, minusX, d23 * s, r);
+    }
+
+    // y [at .. at + 4] ← one token's 4 rows (rows 0–1 in p, 2–3 in r).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Span<float> y, int at, Vector512<float> p, Vector512<float> r) =>
+        Store(y, at, p.GetLower(), p.GetUpper(), r.GetLower(), r.GetUpper());
 
     // One token's block against a pair of rows: acc + d·float(Σ by 4 of |w|·(x·sign w)), the int32 lanes dpbusd gives.
     // x·sign w is one byte blend under w's sign mask (a mask register: the compare is not widened to a vector) between
