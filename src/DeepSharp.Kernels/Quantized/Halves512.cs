@@ -23,16 +23,12 @@ internal static class Halves512
     public static Vector512<byte> Join(Vector256<byte> lo, Vector256<byte> hi) => Avx512F.InsertVector256(lo.ToVector512Unsafe(), hi, 1);
 
     /// <summary>
-    /// The 32 bytes at <paramref name="p"/> in both halves: one broadcast load (vbroadcasti32x8) where AVX512DQ is there,
-    /// else a load and an insert. Not <c>Avx512F.BroadcastVector256ToVector512</c>: .NET 10's JIT writes its
-    /// vbroadcasti64x4 with the displacement scaled for a 16-byte operand where the CPU scales by 32, so a load from
-    /// [p + 0x80] read p + 0x100 (seen trying it in the Q6_K kernel: every row wrong; <c>Halves512Tests</c>).
+    /// The 32 bytes at <paramref name="p"/> in both halves: one broadcast load (AVX512DQ's vbroadcasti32x8, which .NET
+    /// 10 enables together with AVX-512 F, BW and VL — one switch, <c>DOTNET_EnableAVX512</c>). Not
+    /// <c>Avx512F.BroadcastVector256ToVector512</c>: .NET 10's JIT writes its vbroadcasti64x4 with the displacement
+    /// scaled for a 16-byte operand where the CPU scales by 32, so a load from [p + 0x80] read p + 0x100 (seen trying it
+    /// in the Q6_K kernel: every row wrong; <c>Halves512Tests</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector512<sbyte> Broadcast(sbyte* p)
-    {
-        if (Avx512DQ.IsSupported) return Avx512DQ.BroadcastVector256ToVector512((int*)p).AsSByte();
-        var v = Vector256.Load(p);
-        return Avx512F.InsertVector256(v.ToVector512Unsafe(), v, 1);
-    }
+    public static unsafe Vector512<sbyte> Broadcast(sbyte* p) => Avx512DQ.BroadcastVector256ToVector512((int*)p).AsSByte();
 }
