@@ -185,13 +185,9 @@ internal static class TilesQ8_0
     private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
 
-    /// <summary>
-    /// y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x; the blocks in chunks of <paramref name="chunkBlocks"/>,
-    /// <paramref name="chunkStride"/> bytes apart (a chunked <see cref="Rows8Pack"/>; else one chunk of every block).
-    /// </summary>
+    /// <summary>y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x.</summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void Rows4<TBlock>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in Int8Row x, Span<float> y)
-        where TBlock : struct, IBlock
+    public static void Rows4<TBlock>(ref byte row0, nint stride, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
@@ -200,7 +196,7 @@ internal static class TilesQ8_0
         int nb = x.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
-            ref byte blk = ref Unsafe.Add(ref row0, BlockOffset(b, TBlock.Bytes, chunkBlocks, chunkStride));
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var nbias = NegativeBias(xq);
             float s = Unsafe.Add(ref xd, b);
@@ -263,28 +259,17 @@ internal static class TilesQ8_0
     /// −128 (its negation does not fit a byte): <see cref="Rows8Pack"/> packs no Q8_0 matrix that has one. Same integer
     /// lanes and float steps per row as <see cref="Rows8{TBlock}"/>: bit-identical.
     /// </summary>
-    public static unsafe void Rows8Packed<TBlock>(byte* group, in Int8Row x, Span<float> y) where TBlock : struct, IBlock =>
-        Rows8PackedRange<TBlock>(group, x, 0, x.Scales.Length, null, y);
-
-    /// <summary>
-    /// <see cref="Rows8Packed"/> over blocks [b0, b1) only, block b at <paramref name="blocks"/> + b·TBlock.Bytes: a
-    /// chunk of a chunked <see cref="Rows8Pack"/>. The 8 accumulators start from <paramref name="acc"/> (null: zero) and
-    /// go back there, unless <paramref name="y"/> is given: then their sums go to y. Kept in memory between chunks, the
-    /// accumulators take the same steps as in one run: the same bits.
-    /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static unsafe void Rows8PackedRange<TBlock>(byte* blocks, in Int8Row x, int b0, int b1, Vector256<float>* acc, Span<float> y)
-        where TBlock : struct, IBlock
+    public static unsafe void Rows8Packed<TBlock>(byte* group, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
-        if (acc != null) (a0, a1, a2, a3, a4, a5, a6, a7) = (acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]);
         var (k0, k1, k2, k3) = (Vector256.Create(0), Vector256.Create(1), Vector256.Create(2), Vector256.Create(3));
         var (k4, k5, k6, k7) = (Vector256.Create(4), Vector256.Create(5), Vector256.Create(6), Vector256.Create(7));
-        byte* group = blocks;
-        for (int b = b0; b < b1; b++)
+        int nb = x.Scales.Length;
+        for (int b = 0; b < nb; b++)
         {
             ref byte blk = ref *(group + b * TBlock.Bytes);
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
@@ -303,27 +288,8 @@ internal static class TilesQ8_0
             a6 = PackedStep(PackedLanes(v6, xq, shared), Avx2.PermuteVar8x32(d, k6), a6);
             a7 = PackedStep(PackedLanes(v7, xq, shared), Avx2.PermuteVar8x32(d, k7), a7);
         }
-        if (y.IsEmpty)
-        {
-            (acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]) = (a0, a1, a2, a3, a4, a5, a6, a7);
-            return;
-        }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
-    }
-
-    /// <summary>
-    /// Where block <paramref name="b"/> of a tile lies from its first: one after another within a chunk of
-    /// <paramref name="chunkBlocks"/>, chunks <paramref name="chunkStride"/> apart (see <see cref="Rows8Pack.Chunked"/>);
-    /// a stride of 0 for blocks that are all one after another. Why the test before the division: a division per block
-    /// cost the prompt tile 3–6% (in-process A/B) where nothing is chunked.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nint BlockOffset(int b, int bytes, int chunkBlocks, nint chunkStride)
-    {
-        if (chunkStride == 0) return (nint)b * bytes;
-        int chunk = b / chunkBlocks;
-        return chunk * chunkStride + (nint)(b - chunk * chunkBlocks) * bytes;
     }
 
     // What the 8 rows' PackedLanes share per block: with AVX-VNNI −128·Σx (see NegativeBias), else |x|.
@@ -349,10 +315,10 @@ internal static class TilesQ8_0
         ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
         => Step(Lanes(RowValues<TBlock>(ref blk, k, stride), xq, nbias), Scale(ref halves, ref TBlock.Scale(ref blk, k, stride)) * s, acc);
 
-    /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1 (chunks as <see cref="Rows4{TBlock}"/>).</summary>
+    /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void Rows4x2<TBlock>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in Int8Row x0, in Int8Row x1,
-        Span<float> y0, Span<float> y1) where TBlock : struct, IBlock
+    public static void Rows4x2<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, Span<float> y0, Span<float> y1)
+        where TBlock : struct, IBlock
     {
         ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants);
         ref sbyte q1 = ref MemoryMarshal.GetReference(x1.Quants);
@@ -364,7 +330,7 @@ internal static class TilesQ8_0
         int nb = x0.Scales.Length;
         for (int b = 0; b < nb; b++)
         {
-            ref byte blk = ref Unsafe.Add(ref row0, BlockOffset(b, TBlock.Bytes, chunkBlocks, chunkStride));
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
             var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
             var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
             var nb0 = NegativeBias(xq0);
@@ -408,13 +374,12 @@ internal static class TilesQ8_0
     /// over 4 at a time).
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void Rows4x4<TBlock>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in TokenRows x, int nTok, int blocks,
-        Span<float> y, int yStride) where TBlock : struct, IBlock
+    public static void Rows4x4<TBlock>(ref byte row0, nint stride, in TokenRows x, int nTok, int blocks, Span<float> y, int yStride)
+        where TBlock : struct, IBlock
     {
         int t = 0;
-        for (; t + 8 <= nTok; t += 8)
-            RowsTokens<TBlock, Eight>(ref row0, stride, chunkBlocks, chunkStride, x, t, blocks, y.Slice(t * yStride), yStride);
-        if (t < nTok) RowsTokens<TBlock, Four>(ref row0, stride, chunkBlocks, chunkStride, x, t, blocks, y.Slice(t * yStride), yStride);
+        for (; t + 8 <= nTok; t += 8) RowsTokens<TBlock, Eight>(ref row0, stride, x, t, blocks, y.Slice(t * yStride), yStride);
+        if (t < nTok) RowsTokens<TBlock, Four>(ref row0, stride, x, t, blocks, y.Slice(t * yStride), yStride);
     }
 
     /// <summary>How many tokens one <see cref="RowsTokens"/> call takes: a constant to the JIT, which drops the rest.</summary>
@@ -428,8 +393,8 @@ internal static class TilesQ8_0
     // own per count (KernelLoop.Options): both inlined into Rows4x4, the JIT ran out of inlining budget and called
     // TokenRows' accessors, and the 8-token tile was no faster than 4.
     [MethodImpl(KernelLoop.Options)]
-    private static unsafe void RowsTokens<TBlock, TCount>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in TokenRows x, int t,
-        int nb, Span<float> y, int yStride) where TBlock : struct, IBlock where TCount : struct, ITokenCount
+    private static unsafe void RowsTokens<TBlock, TCount>(ref byte row0, nint stride, in TokenRows x, int t, int nb, Span<float> y, int yStride)
+        where TBlock : struct, IBlock where TCount : struct, ITokenCount
     {
         sbyte* q = (sbyte*)Unsafe.AsPointer(ref x.QuantsAt(t));   // pinned (Int8Activations)
         nint qStep = (nint)((sbyte*)Unsafe.AsPointer(ref x.QuantsAt(t + 1)) - q);
@@ -440,7 +405,7 @@ internal static class TilesQ8_0
         ref float halves = ref Float.HalfTable.First;
         for (int b = 0; b < nb; b++)
         {
-            ref byte blk = ref Unsafe.Add(ref row0, BlockOffset(b, TBlock.Bytes, chunkBlocks, chunkStride));
+            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
             var w01 = TBlock.WeightPair(ref blk, 0, stride).AsSByte();
             var w23 = TBlock.WeightPair(ref blk, 2, stride).AsSByte();
             var (a01, a23) = (Avx512BW.Abs(w01), Avx512BW.Abs(w23));
