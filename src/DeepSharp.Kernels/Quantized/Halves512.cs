@@ -6,7 +6,8 @@ namespace DeepSharp.Kernels.Quantized;
 
 /// <summary>
 /// Two 256-bit vectors as the low and high halves of one 512-bit vector, in one insert (Vector512.Create(lo, hi)
-/// went through the stack). The 512-bit kernels use it to run two rows' or two tokens' float steps at once.
+/// went through the stack), or 32 bytes of memory in both halves in one load. The 512-bit kernels use it to run two
+/// rows' or two tokens' steps at once.
 /// </summary>
 internal static class Halves512
 {

@@ -468,7 +468,7 @@ internal static class TilesQ8_0
     private static Vector512<float> SignStep(Vector512<byte> absW, Vector512<sbyte> negW, Vector512<sbyte> x, Vector512<sbyte> minusX,
         Vector512<float> d, Vector512<float> acc)
     {
-        // IntegerDotAvx512.SignedLanes' steps, with |w| and w's signs formed once per block for all four tokens.
+        // IntegerDotAvx512.SignedLanes' steps, with |w| and w's signs formed once per block for all the tile's tokens.
         var lanes = IntegerDotAvx512.UnsignedLanes(absW, Avx512BW.BlendVariable(x, minusX, negW));
         return Avx512F.FusedMultiplyAdd(d, Avx512F.ConvertToVector512Single(lanes), acc);
     }
