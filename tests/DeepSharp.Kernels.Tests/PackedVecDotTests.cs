@@ -37,20 +37,26 @@ public sealed class PackedVecDotTests
         return (x, act);
     }
 
+    // Rows of 96 and 280 blocks are packed chunk-major (Rows8Pack.Chunked: chunks of 48 and 56 blocks); 136 rows are
+    // two whole batches of 8 groups and a short one, so both threads' ranges start and end inside batches.
     [Theory]
-    [InlineData(QuantType.Q8_0, 32)]
-    [InlineData(QuantType.Q8_0, 96)]
-    [InlineData(QuantType.Q8_0, 544)]
-    [InlineData(QuantType.Q5_0, 32)]
-    [InlineData(QuantType.Q5_0, 96)]
-    [InlineData(QuantType.Q5_0, 544)]
-    public void A_prepared_matrix_multiplies_as_the_scalar_reference(QuantType type, int cols)
+    [InlineData(QuantType.Q8_0, 32, 40)]
+    [InlineData(QuantType.Q8_0, 96, 40)]
+    [InlineData(QuantType.Q8_0, 544, 40)]
+    [InlineData(QuantType.Q8_0, 3072, 136)]
+    [InlineData(QuantType.Q8_0, 8960, 24)]
+    [InlineData(QuantType.Q5_0, 32, 40)]
+    [InlineData(QuantType.Q5_0, 96, 40)]
+    [InlineData(QuantType.Q5_0, 544, 40)]
+    [InlineData(QuantType.Q5_0, 3072, 136)]
+    public void A_prepared_matrix_multiplies_as_the_scalar_reference(QuantType type, int cols, int rows)
     {
-        const int rows = 40, tokens = 13;
+        const int tokens = 13;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: cols + 13 + (int)type);
         PlantScales(w, keep);
         Assert.Equal(Packs, w.PrepareForMatMul());
         if (Packs) Assert.Equal(rows / 8, w.Packed!.Groups);
+        if (Packs) Assert.Equal(cols > 64 * 32, w.Packed!.Chunked);
         var (x, act) = Activations(tokens, cols, seed: cols);
         using var pool = new Threading.WorkerPool(2);
         var mm = new MatMul(pool, cols, tokens);
@@ -66,12 +72,16 @@ public sealed class PackedVecDotTests
         GC.KeepAlive(keep);
     }
 
+    // Of a chunked pack (3072 columns) a view shares whole batches of 8 groups only (64 rows); experts of 16 rows there
+    // keep the file's layout, and every view multiplies as the reference either way.
     [Theory]
-    [InlineData(QuantType.Q8_0)]
-    [InlineData(QuantType.Q5_0)]
-    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows(QuantType type)
+    [InlineData(QuantType.Q8_0, 64, 16)]
+    [InlineData(QuantType.Q5_0, 64, 16)]
+    [InlineData(QuantType.Q8_0, 3072, 64)]
+    [InlineData(QuantType.Q8_0, 3072, 16)]
+    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows(QuantType type, int cols, int rowsPerExpert)
     {
-        const int experts = 3, rowsPerExpert = 16, tokens = 5, cols = 64;
+        const int experts = 3, tokens = 5;
         var (stacked, keep) = TestData.Weight(type, experts * rowsPerExpert, cols, seed: 31);
         Assert.Equal(Packs, stacked.PrepareForMatMul());
         var (x, act) = Activations(tokens, cols, seed: 37);
@@ -80,7 +90,7 @@ public sealed class PackedVecDotTests
         for (int e = 0; e < experts; e++)
         {
             var view = stacked.RowRange((long)e * rowsPerExpert, rowsPerExpert, $"expert {e}");
-            Assert.Equal(Packs, view.Packed is not null);
+            Assert.Equal(Packs && (cols <= 64 * 32 || rowsPerExpert % 64 == 0), view.Packed is not null);
             foreach (int nTok in new[] { 1, tokens })
             {
                 var y = new float[nTok * rowsPerExpert];
@@ -147,6 +157,43 @@ public sealed class PackedVecDotTests
             Assert.Equal(Packs, address != (nint)stored);
             if (Packs) Assert.Equal((nint)w.Packed!.Block(0, 0), address);
         }
+        GC.KeepAlive(keep);
+    }
+
+    [Fact]
+    public unsafe void A_chunked_pack_holds_every_block_of_the_file_once_and_slices_by_whole_batches()
+    {
+        const int rows = 136, cols = 3072, blocks = cols / 32;
+        var (w, keep) = TestData.Weight(QuantType.Q8_0, rows, cols, seed: 3);
+        PlantScales(w, keep);
+        var pack = Rows8Pack.Build(QuantType.Q8_0, cols, rows, w.RowBytes,
+            (r0, dst) => { for (int i = 0; i < dst.Length / (int)w.RowBytes; i++) w.Row(r0 + i).CopyTo(dst.Slice(i * (int)w.RowBytes)); })!;
+        Assert.True(pack.Chunked);
+        Assert.Equal(48, pack.ChunkBlocks);
+        var seen = new HashSet<long>();
+        for (int g = 0; g < pack.Groups; g++)
+            for (int b = 0; b < blocks; b++)
+            {
+                byte* blk = pack.Block(g, b);
+                long at = blk - pack.Block(0, 0);
+                Assert.InRange(at, 0, pack.ByteLength - Rows8Pack.Q8_0BlockBytes);
+                Assert.True(seen.Add(at), $"group {g} block {b} shares its place");
+                for (int r = 0; r < 8; r++)
+                {
+                    var file = w.Row(8 * g + r).Slice(34 * b, 34);
+                    Assert.True(file[..2].SequenceEqual(new ReadOnlySpan<byte>(blk + Rows8Pack.DOffset + 2 * r, 2)), $"g={g} b={b} r={r} scale");
+                    Assert.True(file[2..].SequenceEqual(new ReadOnlySpan<byte>(blk + Rows8Pack.Q8_0QuantsOffset + 32 * r, 32)), $"g={g} b={b} r={r} quants");
+                }
+            }
+        var second = pack.Slice(8, 8);
+        var last = pack.Slice(16, 1);
+        for (int b = 0; b < blocks; b++)
+        {
+            Assert.True(second.Block(3, b) == pack.Block(11, b));
+            Assert.True(last.Block(0, b) == pack.Block(16, b));
+        }
+        Assert.Throws<ArgumentException>(() => pack.Slice(4, 8));
+        Assert.Throws<ArgumentException>(() => pack.Slice(0, 4));
         GC.KeepAlive(keep);
     }
 }

@@ -1,4 +1,5 @@
 using DeepSharp.Core.Quant;
+using System.Runtime.Intrinsics;
 
 namespace DeepSharp.Kernels.Quantized;
 
@@ -56,6 +57,11 @@ internal static class IntegerTiles
     private static unsafe void DotPacked<TBlock>(Rows8Pack p, int g0, int g1, TokenRows x, int nTok, Span<float> y, int yStride)
         where TBlock : struct, TilesQ8_0.IBlock
     {
+        if (nTok == 1 && p.Chunked)
+        {
+            DecodeChunked<TBlock>(p, g0, g1, x.Row(0), y);
+            return;
+        }
         for (int g = g0; g < g1; g++)
         {
             byte* group = p.Block(g, 0);
@@ -64,31 +70,56 @@ internal static class IntegerTiles
                 TilesQ8_0.Rows8Packed<TBlock>(group, x.Row(0), y.Slice(8 * g, 8));
                 continue;
             }
-            Q8_0<TBlock>(ref *group, 0, 8 * g, p.Blocks, x, nTok, y, yStride);
-            Q8_0<TBlock>(ref *group, 4, 8 * g + 4, p.Blocks, x, nTok, y, yStride);
+            nint chunkStride = p.Chunked ? (nint)p.ChunkStride(g) : 0;
+            Q8_0<TBlock>(ref *group, 0, p.ChunkBlocks, chunkStride, 8 * g, p.Blocks, x, nTok, y, yStride);
+            Q8_0<TBlock>(ref *group, 4, p.ChunkBlocks, chunkStride, 8 * g + 4, p.Blocks, x, nTok, y, yStride);
+        }
+    }
+
+    // Decode's token against groups [g0, g1) of a chunked pack: per batch (or the part of one in the range), chunk by
+    // chunk, each chunk of every group in turn — the order the pack lies in, so that the chunk's activations serve all
+    // of them from L1 — with each group's 8 accumulators kept here between chunks.
+    private static unsafe void DecodeChunked<TBlock>(Rows8Pack p, int g0, int g1, Int8Row x, Span<float> y)
+        where TBlock : struct, TilesQ8_0.IBlock
+    {
+        var acc = stackalloc Vector256<float>[8 * Rows8Pack.BatchGroups];
+        for (int w0 = g0; w0 < g1;)
+        {
+            int w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+            new Span<Vector256<float>>(acc, 8 * (w1 - w0)).Clear();
+            for (int c0 = 0; c0 < p.Blocks; c0 += p.ChunkBlocks)
+            {
+                bool last = c0 + p.ChunkBlocks == p.Blocks;
+                for (int g = w0; g < w1; g++)
+                    TilesQ8_0.Rows8PackedRange<TBlock>(p.Block(g, c0) - (long)c0 * TBlock.Bytes, x, c0, c0 + p.ChunkBlocks,
+                        acc + 8 * (g - w0), last ? y.Slice(8 * g, 8) : default);
+            }
+            w0 = w1;
         }
     }
 
     private static void Q8_0<TBlock>(QTensor w, long r0, TokenRows x, int nTok, Span<float> y, int yStride)
         where TBlock : struct, TilesQ8_0.IBlock =>
-        Q8_0<TBlock>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0)), (nint)w.RowBytes, checked((int)r0), w.Cols / 32,
-            x, nTok, y, yStride);
+        Q8_0<TBlock>(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(w.Row(r0)), (nint)w.RowBytes, w.Cols / 32, 0,
+            checked((int)r0), w.Cols / 32, x, nTok, y, yStride);
 
     // Q8_0 and Q5_0 (whose values unpack to the same signed bytes): 4 rows × 4, 2 or 1 tokens; rows at + k of y, the
-    // tile's blocks from row0 as TBlock lays them out (stride: see TilesQ8_0.IBlock).
-    private static void Q8_0<TBlock>(ref byte row0, nint stride, int at, int blocks, TokenRows x, int nTok, Span<float> y, int yStride)
-        where TBlock : struct, TilesQ8_0.IBlock
+    // tile's blocks from row0 as TBlock lays them out (stride: see TilesQ8_0.IBlock), in chunks of chunkBlocks
+    // chunkStride bytes apart (a chunked Rows8Pack; else one chunk of every block).
+    private static void Q8_0<TBlock>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, int at, int blocks, TokenRows x, int nTok,
+        Span<float> y, int yStride) where TBlock : struct, TilesQ8_0.IBlock
     {
         int t = 0;
         if (KernelIsaSelection.Current == KernelIsa.Avx512 && nTok >= 4)
         {
             t = nTok / 4 * 4;
-            TilesQ8_0.Rows4x4<TBlock>(ref row0, stride, x, t, blocks, y.Slice(at), yStride);
+            TilesQ8_0.Rows4x4<TBlock>(ref row0, stride, chunkBlocks, chunkStride, x, t, blocks, y.Slice(at), yStride);
         }
         for (; t + 1 < nTok; t += 2)
-            TilesQ8_0.Rows4x2<TBlock>(ref row0, stride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows), y.Slice((t + 1) * yStride + at, Rows));
+            TilesQ8_0.Rows4x2<TBlock>(ref row0, stride, chunkBlocks, chunkStride, x.Row(t), x.Row(t + 1), y.Slice(t * yStride + at, Rows),
+                y.Slice((t + 1) * yStride + at, Rows));
         if (t < nTok)
-            TilesQ8_0.Rows4<TBlock>(ref row0, stride, x.Row(t), y.Slice(t * yStride + at, Rows));
+            TilesQ8_0.Rows4<TBlock>(ref row0, stride, chunkBlocks, chunkStride, x.Row(t), y.Slice(t * yStride + at, Rows));
     }
 
     /// <summary>

@@ -29,7 +29,9 @@ public static unsafe class QTensorViews
         }
         // Whole groups of a packed source (an expert of a stacked tensor) use its packed rows: same values, same sums
         // (Q8_0 and Q5_0 packed rows are summed as their file rows are, so they serve whatever sums the view asks for).
-        if (t.Packed is { } pack && (view.LlamaRepacked || pack.Type is Core.Quant.QuantType.Q8_0 or Core.Quant.QuantType.Q5_0) && firstRow % 8 == 0 && rowCount % 8 == 0)
+        // Of a chunked pack only whole batches can be shared; other rows keep the file's layout (the same sums).
+        if (t.Packed is { } pack && (view.LlamaRepacked || pack.Type is Core.Quant.QuantType.Q8_0 or Core.Quant.QuantType.Q5_0) && firstRow % 8 == 0 && rowCount % 8 == 0
+            && pack.CanSlice((int)(firstRow / 8), (int)(rowCount / 8)))
             view.SharePack(pack.Slice((int)(firstRow / 8), (int)(rowCount / 8)));
         return view;
     }

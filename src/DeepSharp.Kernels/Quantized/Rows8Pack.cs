@@ -30,6 +30,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// Why: the file's 8 rows are 8 streams for decode's 8-row kernel, which the hardware prefetcher loses; one group is
 /// one stream, and its 8 scales widen in one vector step.
 /// </para>
+/// Q8_0 and Q5_0 rows longer than 64 blocks lie chunk-major within batches of 8 groups (<see cref="Chunked"/>).
 /// The memory is native (<see cref="StreamedMemory"/>: 2 MiB pages where Linux gives them), and freed with the last
 /// pack that uses it (a <see cref="Slice"/> shares its source's memory).
 /// </summary>
@@ -46,7 +47,7 @@ internal sealed unsafe class Rows8Pack
     private readonly StreamedBuffer _memory;   // freed when no pack refers to it any more
     private readonly byte* _data;
 
-    private Rows8Pack(QuantType type, int cols, int groups, StreamedBuffer? memory, long firstGroup)
+    private Rows8Pack(QuantType type, int cols, int groups, StreamedBuffer? memory, long firstGroup, int chunkBlocks = 0)
     {
         Type = type;
         BlockBytes = type switch
@@ -54,6 +55,7 @@ internal sealed unsafe class Rows8Pack
             QuantType.Q4_K => Q4KBlockBytes, QuantType.Q4_0 => Q4_0BlockBytes, QuantType.Q5_0 => Q5_0BlockBytes, _ => Q8_0BlockBytes,
         };
         Blocks = cols / ValuesPerBlock(type);
+        ChunkBlocks = chunkBlocks > 0 ? chunkBlocks : Blocks;
         Groups = groups;
         GroupBytes = (long)Blocks * BlockBytes;
         _memory = memory ?? new StreamedBuffer(checked(GroupBytes * groups));
@@ -71,23 +73,72 @@ internal sealed unsafe class Rows8Pack
     public int Groups { get; }
     public long ByteLength => GroupBytes * Groups;
 
+    /// <summary>Groups per batch of a chunked pack (<see cref="Chunked"/>).</summary>
+    public const int BatchGroups = 8;
+    /// <summary>Blocks per chunk: <see cref="Blocks"/> unless the pack is chunked.</summary>
+    public int ChunkBlocks { get; }
+
     /// <summary>
-    /// Block <paramref name="block"/> of group <paramref name="group"/> (rows 8·group .. 8·group + 7). A group's blocks,
-    /// and the groups, lie one after another, so the kernels walk them with a running pointer from
-    /// <c>Block(g0, 0)</c>. Why: called per block, this reloaded the pack's fields and multiplied every time (the
+    /// Whether the pack lies chunk-major: Q8_0 and Q5_0 rows longer than 64 blocks are stored per batch of
+    /// <see cref="BatchGroups"/> groups, chunk after chunk of <see cref="ChunkBlocks"/> blocks (a divisor of
+    /// <see cref="Blocks"/>, 16–64), each chunk holding the batch's groups one after another. Why: decode reads a chunk
+    /// of every group of a batch in one run, so that chunk's activations (≤ 2 KB) stay in L1 for all of them; a group of
+    /// 8 × 8960 columns is 76 KB, and between one group and the next the whole row's activations (10 KB) had left L1.
+    /// In one process, the packed one-token kernel over an 8960-column matrix read this way: 1.19–1.29x (BENCHMARKS,
+    /// session 22); two loads of a model alternated in one process, 1-thread decode 1.06–1.12x, prompts and 2-thread
+    /// decode unchanged (session 23). A group's blocks are then contiguous within a chunk only: the kernels step from
+    /// chunk to chunk by <see cref="ChunkStride"/>.
+    /// </summary>
+    public bool Chunked => ChunkBlocks < Blocks;
+
+    /// <summary>Bytes from a block of group <paramref name="group"/> to the same block of its next chunk.</summary>
+    public long ChunkStride(int group) => (long)BatchSize(group / BatchGroups) * ChunkBlocks * BlockBytes;
+
+    // Groups in batch `batch` (the last one may be short).
+    private int BatchSize(int batch) => Math.Min(BatchGroups, Groups - batch * BatchGroups);
+
+    // Blocks per chunk for a matrix of `blocks` blocks a row: the largest divisor in [16, 64] for Q8_0/Q5_0 rows longer
+    // than 64 blocks, else the whole row (not chunked).
+    private static int ChunkFor(QuantType type, int blocks)
+    {
+        if (type is not (QuantType.Q8_0 or QuantType.Q5_0) || blocks <= 64) return blocks;
+        for (int d = 64; d >= 16; d--)
+            if (blocks % d == 0) return d;
+        return blocks;
+    }
+
+    /// <summary>
+    /// Block <paramref name="block"/> of group <paramref name="group"/> (rows 8·group .. 8·group + 7). Unless the pack is
+    /// <see cref="Chunked"/>, a group's blocks, and the groups, lie one after another, so the kernels walk them with a
+    /// running pointer from <c>Block(g0, 0)</c>. Why: called per block, this reloaded the pack's fields and multiplied every time (the
     /// kernels' stores through pointers may alias the fields, so the JIT cannot keep them), which cost prompt
     /// processing's 4-token tiles 2–6% (Q4_K) and 9–11% (Q4_0).
     /// </summary>
-    public byte* Block(int group, int block) => _data + group * GroupBytes + (long)block * BlockBytes;
+    public byte* Block(int group, int block)
+    {
+        if (!Chunked) return _data + group * GroupBytes + (long)block * BlockBytes;
+        int batch = group / BatchGroups, chunk = block / ChunkBlocks;
+        long inBatch = ((long)chunk * BatchSize(batch) + group - batch * BatchGroups) * ChunkBlocks + block - chunk * ChunkBlocks;
+        return _data + batch * BatchGroups * GroupBytes + inBatch * BlockBytes;
+    }
 
-    /// <summary>Groups [firstGroup, firstGroup + groups) as a pack of their own, sharing this one's memory.</summary>
+    /// <summary>
+    /// Groups [firstGroup, firstGroup + groups) as a pack of their own, sharing this one's memory. Of a chunked pack,
+    /// only whole batches (the last one may be short), which lie one after another as a pack of their own would.
+    /// </summary>
     public Rows8Pack Slice(int firstGroup, int groups)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(firstGroup);
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(firstGroup + groups, Groups, nameof(groups));
-        return new Rows8Pack(Type, Blocks * ValuesPerBlock(Type), groups, _memory, (_data - _memory.Data) / GroupBytes + firstGroup);
+        if (!CanSlice(firstGroup, groups))
+            throw new ArgumentException($"groups [{firstGroup}, {firstGroup + groups}) of a chunked pack are not whole batches of {BatchGroups}");
+        return new Rows8Pack(Type, Blocks * ValuesPerBlock(Type), groups, _memory, (_data - _memory.Data) / GroupBytes + firstGroup, ChunkBlocks);
     }
+
+    /// <summary>Whether <see cref="Slice"/> takes these groups: any of a pack laid group after group, whole batches of a chunked one.</summary>
+    public bool CanSlice(int firstGroup, int groups) =>
+        !Chunked || firstGroup % BatchGroups == 0 && (groups % BatchGroups == 0 || firstGroup + groups == Groups);
 
     /// <summary>Whether <see cref="Build"/> handles this matrix.</summary>
     public static bool Handles(QuantType type, long rows) =>
@@ -104,7 +155,8 @@ internal sealed unsafe class Rows8Pack
     {
         ArgumentNullException.ThrowIfNull(readRows);
         if (!Handles(type, rows)) throw new ArgumentException($"{type} with {rows} rows has no 8-row layout", nameof(type));
-        var pack = new Rows8Pack(type, cols, checked((int)(rows / 8)), memory: null, firstGroup: 0);
+        int blocks = cols / ValuesPerBlock(type);
+        var pack = new Rows8Pack(type, cols, checked((int)(rows / 8)), memory: null, firstGroup: 0, ChunkFor(type, blocks));
         int groupsPerRead = (int)Math.Max(1, (1L << 20) / (8 * rowBytes));
         var buffer = new byte[checked(groupsPerRead * 8 * (int)rowBytes)];
         for (int g0 = 0; g0 < pack.Groups; g0 += groupsPerRead)
@@ -116,7 +168,7 @@ internal sealed unsafe class Rows8Pack
             {
                 if (type is QuantType.Q8_0 or QuantType.Q5_0)
                 {
-                    if (!PackScaledGroup(type, chunk.Slice(8 * g * (int)rowBytes, 8 * (int)rowBytes), (int)rowBytes, pack.Block(g0 + g, 0), pack.Blocks))
+                    if (!PackScaledGroup(type, chunk.Slice(8 * g * (int)rowBytes, 8 * (int)rowBytes), (int)rowBytes, pack, g0 + g))
                         return null;
                     continue;
                 }
@@ -169,15 +221,15 @@ internal sealed unsafe class Rows8Pack
     // a scale is infinite or NaN, or a Q8_0 quant −128. Each row-block's payload moves in one copy: with spans sliced
     // per row-block, `deepsharp bench -n 1` on a 1.8 GB Q8_0 file took 5.2 s instead of 4.2–4.4 (most of what remains
     // is first-touch page faults of the packed copy and the reads: 3.5–4.3 s of system time).
-    private static bool PackScaledGroup(QuantType type, ReadOnlySpan<byte> rows8, int rowBytes, byte* group, int blocks)
+    private static bool PackScaledGroup(QuantType type, ReadOnlySpan<byte> rows8, int rowBytes, Rows8Pack pack, int group)
     {
         bool q8 = type == QuantType.Q8_0;
-        int fileBlock = q8 ? 34 : 22, payload = fileBlock - 2, packedBlock = q8 ? Q8_0BlockBytes : Q5_0BlockBytes;
+        int fileBlock = q8 ? 34 : 22, payload = fileBlock - 2;
         int rowsAt = q8 ? Q8_0QuantsOffset : Q5_0RowsOffset;
         fixed (byte* src = rows8)
-            for (int b = 0; b < blocks; b++)
+            for (int b = 0; b < pack.Blocks; b++)
             {
-                byte* dst = group + (long)b * packedBlock;
+                byte* dst = pack.Block(group, b);
                 for (int r = 0; r < 8; r++)
                 {
                     byte* blk = src + r * rowBytes + b * fileBlock;

@@ -185,26 +185,36 @@ internal static class TilesQ8_0
     private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
         Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(lanes), acc);
 
-    /// <summary>y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x.</summary>
+    /// <summary>
+    /// y [4] ← rows at <paramref name="row0"/> (+ k·stride) · x; the blocks in chunks of <paramref name="chunkBlocks"/>,
+    /// <paramref name="chunkStride"/> bytes apart (a chunked <see cref="Rows8Pack"/>; else one chunk of every block).
+    /// The tiles walk chunk by chunk in two loops, the chunk's pointer stepped once per chunk: finding each block by a
+    /// division cost the unchunked tile 3–6%, and with it the chunked layout's prompts ran 0.90–1.01x (session 22).
+    /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void Rows4<TBlock>(ref byte row0, nint stride, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
+    public static void Rows4<TBlock>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in Int8Row x, Span<float> y)
+        where TBlock : struct, IBlock
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         ref float halves = ref Float.HalfTable.First;
         int nb = x.Scales.Length;
-        for (int b = 0; b < nb; b++)
+        ref byte chunk = ref row0;
+        for (int c0 = 0; c0 < nb; c0 += chunkBlocks, chunk = ref Unsafe.Add(ref chunk, chunkStride))
         {
-            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
-            var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
-            var nbias = NegativeBias(xq);
-            float s = Unsafe.Add(ref xd, b);
-            if (TBlock.FileRows) PrefetchNextTile(ref blk, stride);
-            a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, ref halves, a0);
-            a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, ref halves, a1);
-            a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, ref halves, a2);
-            a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, ref halves, a3);
+            for (int b = c0, c1 = Math.Min(nb, c0 + chunkBlocks); b < c1; b++)
+            {
+                ref byte blk = ref Unsafe.Add(ref chunk, (b - c0) * TBlock.Bytes);
+                var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
+                var nbias = NegativeBias(xq);
+                float s = Unsafe.Add(ref xd, b);
+                if (TBlock.FileRows) PrefetchNextTile(ref blk, stride);
+                a0 = RowStep<TBlock>(ref blk, 0, stride, xq, nbias, s, ref halves, a0);
+                a1 = RowStep<TBlock>(ref blk, 1, stride, xq, nbias, s, ref halves, a1);
+                a2 = RowStep<TBlock>(ref blk, 2, stride, xq, nbias, s, ref halves, a2);
+                a3 = RowStep<TBlock>(ref blk, 3, stride, xq, nbias, s, ref halves, a3);
+            }
         }
         Store(y, 0, a0, a1, a2, a3);
     }
@@ -259,17 +269,28 @@ internal static class TilesQ8_0
     /// −128 (its negation does not fit a byte): <see cref="Rows8Pack"/> packs no Q8_0 matrix that has one. Same integer
     /// lanes and float steps per row as <see cref="Rows8{TBlock}"/>: bit-identical.
     /// </summary>
+    public static unsafe void Rows8Packed<TBlock>(byte* group, in Int8Row x, Span<float> y) where TBlock : struct, IBlock =>
+        Rows8PackedRange<TBlock>(group, x, 0, x.Scales.Length, null, y);
+
+    /// <summary>
+    /// <see cref="Rows8Packed"/> over blocks [b0, b1) only, block b at <paramref name="blocks"/> + b·TBlock.Bytes: a
+    /// chunk of a chunked <see cref="Rows8Pack"/>. The 8 accumulators start from <paramref name="acc"/> (null: zero) and
+    /// go back there, unless <paramref name="y"/> is given: then their sums go to y. Kept in memory between chunks, the
+    /// accumulators take the same steps as in one run: the same bits.
+    /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static unsafe void Rows8Packed<TBlock>(byte* group, in Int8Row x, Span<float> y) where TBlock : struct, IBlock
+    public static unsafe void Rows8PackedRange<TBlock>(byte* blocks, in Int8Row x, int b0, int b1, Vector256<float>* acc, Span<float> y)
+        where TBlock : struct, IBlock
     {
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
+        if (acc != null) (a0, a1, a2, a3, a4, a5, a6, a7) = (acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]);
         var (k0, k1, k2, k3) = (Vector256.Create(0), Vector256.Create(1), Vector256.Create(2), Vector256.Create(3));
         var (k4, k5, k6, k7) = (Vector256.Create(4), Vector256.Create(5), Vector256.Create(6), Vector256.Create(7));
-        int nb = x.Scales.Length;
-        for (int b = 0; b < nb; b++)
+        byte* group = blocks;
+        for (int b = b0; b < b1; b++)
         {
             ref byte blk = ref *(group + b * TBlock.Bytes);
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
@@ -287,6 +308,11 @@ internal static class TilesQ8_0
             var (v6, v7) = RowPairValues<TBlock>(ref blk, 6);
             a6 = PackedStep(PackedLanes(v6, xq, shared), Avx2.PermuteVar8x32(d, k6), a6);
             a7 = PackedStep(PackedLanes(v7, xq, shared), Avx2.PermuteVar8x32(d, k7), a7);
+        }
+        if (y.IsEmpty)
+        {
+            (acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]) = (a0, a1, a2, a3, a4, a5, a6, a7);
+            return;
         }
         Store(y, 0, a0, a1, a2, a3);
         Store(y, 4, a4, a5, a6, a7);
@@ -315,10 +341,10 @@ internal static class TilesQ8_0
         ref float halves, Vector256<float> acc) where TBlock : struct, IBlock
         => Step(Lanes(RowValues<TBlock>(ref blk, k, stride), xq, nbias), Scale(ref halves, ref TBlock.Scale(ref blk, k, stride)) * s, acc);
 
-    /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1.</summary>
+    /// <summary>y0 [4] ← the 4 rows · x0, y1 [4] ← the 4 rows · x1 (chunks as <see cref="Rows4{TBlock}"/>).</summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void Rows4x2<TBlock>(ref byte row0, nint stride, in Int8Row x0, in Int8Row x1, Span<float> y0, Span<float> y1)
-        where TBlock : struct, IBlock
+    public static void Rows4x2<TBlock>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in Int8Row x0, in Int8Row x1,
+        Span<float> y0, Span<float> y1) where TBlock : struct, IBlock
     {
         ref sbyte q0 = ref MemoryMarshal.GetReference(x0.Quants);
         ref sbyte q1 = ref MemoryMarshal.GetReference(x1.Quants);
@@ -328,34 +354,38 @@ internal static class TilesQ8_0
         Vector256<float> a01 = default, a11 = default, a21 = default, a31 = default;
         ref float halves = ref Float.HalfTable.First;
         int nb = x0.Scales.Length;
-        for (int b = 0; b < nb; b++)
+        ref byte chunk = ref row0;
+        for (int c0 = 0; c0 < nb; c0 += chunkBlocks, chunk = ref Unsafe.Add(ref chunk, chunkStride))
         {
-            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
-            var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
-            var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
-            var nb0 = NegativeBias(xq0);
-            var nb1 = NegativeBias(xq1);
-            float s0 = Unsafe.Add(ref xd0, b), s1 = Unsafe.Add(ref xd1, b);
+            for (int b = c0, c1 = Math.Min(nb, c0 + chunkBlocks); b < c1; b++)
+            {
+                ref byte blk = ref Unsafe.Add(ref chunk, (b - c0) * TBlock.Bytes);
+                var xq0 = Vector256.LoadUnsafe(ref q0, (nuint)(32 * b));
+                var xq1 = Vector256.LoadUnsafe(ref q1, (nuint)(32 * b));
+                var nb0 = NegativeBias(xq0);
+                var nb1 = NegativeBias(xq1);
+                float s0 = Unsafe.Add(ref xd0, b), s1 = Unsafe.Add(ref xd1, b);
 
-            var v = RowValues<TBlock>(ref blk, 0, stride);
-            float d = Scale(ref halves, ref TBlock.Scale(ref blk, 0, stride));
-            a00 = Step(Lanes(v, xq0, nb0), d * s0, a00);
-            a01 = Step(Lanes(v, xq1, nb1), d * s1, a01);
+                var v = RowValues<TBlock>(ref blk, 0, stride);
+                float d = Scale(ref halves, ref TBlock.Scale(ref blk, 0, stride));
+                a00 = Step(Lanes(v, xq0, nb0), d * s0, a00);
+                a01 = Step(Lanes(v, xq1, nb1), d * s1, a01);
 
-            v = RowValues<TBlock>(ref blk, 1, stride);
-            d = Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride));
-            a10 = Step(Lanes(v, xq0, nb0), d * s0, a10);
-            a11 = Step(Lanes(v, xq1, nb1), d * s1, a11);
+                v = RowValues<TBlock>(ref blk, 1, stride);
+                d = Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride));
+                a10 = Step(Lanes(v, xq0, nb0), d * s0, a10);
+                a11 = Step(Lanes(v, xq1, nb1), d * s1, a11);
 
-            v = RowValues<TBlock>(ref blk, 2, stride);
-            d = Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride));
-            a20 = Step(Lanes(v, xq0, nb0), d * s0, a20);
-            a21 = Step(Lanes(v, xq1, nb1), d * s1, a21);
+                v = RowValues<TBlock>(ref blk, 2, stride);
+                d = Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride));
+                a20 = Step(Lanes(v, xq0, nb0), d * s0, a20);
+                a21 = Step(Lanes(v, xq1, nb1), d * s1, a21);
 
-            v = RowValues<TBlock>(ref blk, 3, stride);
-            d = Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride));
-            a30 = Step(Lanes(v, xq0, nb0), d * s0, a30);
-            a31 = Step(Lanes(v, xq1, nb1), d * s1, a31);
+                v = RowValues<TBlock>(ref blk, 3, stride);
+                d = Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride));
+                a30 = Step(Lanes(v, xq0, nb0), d * s0, a30);
+                a31 = Step(Lanes(v, xq1, nb1), d * s1, a31);
+            }
         }
         Store(y0, 0, a00, a10, a20, a30);
         Store(y1, 0, a01, a11, a21, a31);
@@ -374,12 +404,13 @@ internal static class TilesQ8_0
     /// over 4 at a time).
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
-    public static void Rows4x4<TBlock>(ref byte row0, nint stride, in TokenRows x, int nTok, int blocks, Span<float> y, int yStride)
-        where TBlock : struct, IBlock
+    public static void Rows4x4<TBlock>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in TokenRows x, int nTok, int blocks,
+        Span<float> y, int yStride) where TBlock : struct, IBlock
     {
         int t = 0;
-        for (; t + 8 <= nTok; t += 8) RowsTokens<TBlock, Eight>(ref row0, stride, x, t, blocks, y.Slice(t * yStride), yStride);
-        if (t < nTok) RowsTokens<TBlock, Four>(ref row0, stride, x, t, blocks, y.Slice(t * yStride), yStride);
+        for (; t + 8 <= nTok; t += 8)
+            RowsTokens<TBlock, Eight>(ref row0, stride, chunkBlocks, chunkStride, x, t, blocks, y.Slice(t * yStride), yStride);
+        if (t < nTok) RowsTokens<TBlock, Four>(ref row0, stride, chunkBlocks, chunkStride, x, t, blocks, y.Slice(t * yStride), yStride);
     }
 
     /// <summary>How many tokens one <see cref="RowsTokens"/> call takes: a constant to the JIT, which drops the rest.</summary>
@@ -393,8 +424,8 @@ internal static class TilesQ8_0
     // own per count (KernelLoop.Options): both inlined into Rows4x4, the JIT ran out of inlining budget and called
     // TokenRows' accessors, and the 8-token tile was no faster than 4.
     [MethodImpl(KernelLoop.Options)]
-    private static unsafe void RowsTokens<TBlock, TCount>(ref byte row0, nint stride, in TokenRows x, int t, int nb, Span<float> y, int yStride)
-        where TBlock : struct, IBlock where TCount : struct, ITokenCount
+    private static unsafe void RowsTokens<TBlock, TCount>(ref byte row0, nint stride, int chunkBlocks, nint chunkStride, in TokenRows x, int t,
+        int nb, Span<float> y, int yStride) where TBlock : struct, IBlock where TCount : struct, ITokenCount
     {
         sbyte* q = (sbyte*)Unsafe.AsPointer(ref x.QuantsAt(t));   // pinned (Int8Activations)
         nint qStep = (nint)((sbyte*)Unsafe.AsPointer(ref x.QuantsAt(t + 1)) - q);
@@ -403,29 +434,33 @@ internal static class TilesQ8_0
         Vector512<float> p0 = default, p1 = default, p2 = default, p3 = default, p4 = default, p5 = default, p6 = default, p7 = default;
         Vector512<float> r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
         ref float halves = ref Float.HalfTable.First;
-        for (int b = 0; b < nb; b++)
+        ref byte chunk = ref row0;
+        for (int c0 = 0; c0 < nb; c0 += chunkBlocks, chunk = ref Unsafe.Add(ref chunk, chunkStride))
         {
-            ref byte blk = ref Unsafe.Add(ref row0, b * TBlock.Bytes);
-            var w01 = TBlock.WeightPair(ref blk, 0, stride).AsSByte();
-            var w23 = TBlock.WeightPair(ref blk, 2, stride).AsSByte();
-            var (a01, a23) = (Avx512BW.Abs(w01), Avx512BW.Abs(w23));
-            var (n01, n23) = (Vector512.LessThan(w01, Vector512<sbyte>.Zero), Vector512.LessThan(w23, Vector512<sbyte>.Zero));
-            var d01 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 0, stride))),
-                Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride))));
-            var d23 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride))),
-                Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride))));
-            sbyte* xb = q + 32 * b;
-            ref float sb = ref Unsafe.Add(ref xd, b);
-            TokenStep(a01, a23, n01, n23, d01, d23, xb, ref sb, ref p0, ref r0);
-            TokenStep(a01, a23, n01, n23, d01, d23, xb + qStep, ref Unsafe.Add(ref sb, dStep), ref p1, ref r1);
-            TokenStep(a01, a23, n01, n23, d01, d23, xb + 2 * qStep, ref Unsafe.Add(ref sb, 2 * dStep), ref p2, ref r2);
-            TokenStep(a01, a23, n01, n23, d01, d23, xb + 3 * qStep, ref Unsafe.Add(ref sb, 3 * dStep), ref p3, ref r3);
-            if (TCount.Count == 8)
+            for (int b = c0, c1 = Math.Min(nb, c0 + chunkBlocks); b < c1; b++)
             {
-                TokenStep(a01, a23, n01, n23, d01, d23, xb + 4 * qStep, ref Unsafe.Add(ref sb, 4 * dStep), ref p4, ref r4);
-                TokenStep(a01, a23, n01, n23, d01, d23, xb + 5 * qStep, ref Unsafe.Add(ref sb, 5 * dStep), ref p5, ref r5);
-                TokenStep(a01, a23, n01, n23, d01, d23, xb + 6 * qStep, ref Unsafe.Add(ref sb, 6 * dStep), ref p6, ref r6);
-                TokenStep(a01, a23, n01, n23, d01, d23, xb + 7 * qStep, ref Unsafe.Add(ref sb, 7 * dStep), ref p7, ref r7);
+                ref byte blk = ref Unsafe.Add(ref chunk, (b - c0) * TBlock.Bytes);
+                var w01 = TBlock.WeightPair(ref blk, 0, stride).AsSByte();
+                var w23 = TBlock.WeightPair(ref blk, 2, stride).AsSByte();
+                var (a01, a23) = (Avx512BW.Abs(w01), Avx512BW.Abs(w23));
+                var (n01, n23) = (Vector512.LessThan(w01, Vector512<sbyte>.Zero), Vector512.LessThan(w23, Vector512<sbyte>.Zero));
+                var d01 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 0, stride))),
+                    Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 1, stride))));
+                var d23 = Halves512.Join(Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 2, stride))),
+                    Vector256.Create(Scale(ref halves, ref TBlock.Scale(ref blk, 3, stride))));
+                sbyte* xb = q + 32 * b;
+                ref float sb = ref Unsafe.Add(ref xd, b);
+                TokenStep(a01, a23, n01, n23, d01, d23, xb, ref sb, ref p0, ref r0);
+                TokenStep(a01, a23, n01, n23, d01, d23, xb + qStep, ref Unsafe.Add(ref sb, dStep), ref p1, ref r1);
+                TokenStep(a01, a23, n01, n23, d01, d23, xb + 2 * qStep, ref Unsafe.Add(ref sb, 2 * dStep), ref p2, ref r2);
+                TokenStep(a01, a23, n01, n23, d01, d23, xb + 3 * qStep, ref Unsafe.Add(ref sb, 3 * dStep), ref p3, ref r3);
+                if (TCount.Count == 8)
+                {
+                    TokenStep(a01, a23, n01, n23, d01, d23, xb + 4 * qStep, ref Unsafe.Add(ref sb, 4 * dStep), ref p4, ref r4);
+                    TokenStep(a01, a23, n01, n23, d01, d23, xb + 5 * qStep, ref Unsafe.Add(ref sb, 5 * dStep), ref p5, ref r5);
+                    TokenStep(a01, a23, n01, n23, d01, d23, xb + 6 * qStep, ref Unsafe.Add(ref sb, 6 * dStep), ref p6, ref r6);
+                    TokenStep(a01, a23, n01, n23, d01, d23, xb + 7 * qStep, ref Unsafe.Add(ref sb, 7 * dStep), ref p7, ref r7);
+                }
             }
         }
         Store(y, 0, p0, r0);
