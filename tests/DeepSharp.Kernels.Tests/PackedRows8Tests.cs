@@ -56,24 +56,30 @@ public sealed class PackedRows8Tests
                 BitConverter.TryWriteBytes(bytes.AsSpan((int)(r * w.RowBytes) + 18 * b, 2), EdgeScales[i % EdgeScales.Length]);
     }
 
+    // Q4_0 rows of 96 and 280 blocks are packed chunk-major (chunks of 48 and 56 blocks); 136 rows are two whole
+    // batches of 8 groups and a short one, and the group ranges start and end inside batches too.
     [Theory]
-    [InlineData(QuantType.Q4_0, 32)]
-    [InlineData(QuantType.Q4_0, 96)]
-    [InlineData(QuantType.Q4_0, 544)]
-    [InlineData(QuantType.Q4_K, 256)]
-    [InlineData(QuantType.Q4_K, 768)]
-    [InlineData(QuantType.Q4_K, 1280)]
-    public void Packed_kernels_equal_the_scalar_per_row_reference(QuantType type, int cols)
+    [InlineData(QuantType.Q4_0, 32, 24)]
+    [InlineData(QuantType.Q4_0, 96, 24)]
+    [InlineData(QuantType.Q4_0, 544, 24)]
+    [InlineData(QuantType.Q4_0, 3072, 136)]
+    [InlineData(QuantType.Q4_0, 8960, 24)]
+    [InlineData(QuantType.Q4_K, 256, 24)]
+    [InlineData(QuantType.Q4_K, 768, 24)]
+    [InlineData(QuantType.Q4_K, 1280, 24)]
+    public void Packed_kernels_equal_the_scalar_per_row_reference(QuantType type, int cols, int rows)
     {
-        const int rows = 24, tokens = 7;
+        const int tokens = 7;
         var (w, keep) = TestData.Weight(type, rows, cols, seed: 5 * cols + (int)type);
         if (type == QuantType.Q4_0) PlantQ4_0Scales(w, keep);
         else PlantQ4KScales(w, keep);
         var pack = Pack(w)!;
+        Assert.Equal(type == QuantType.Q4_0 && cols > 64 * 32, pack.Chunked);
         var (act, sums) = Activations(type, tokens, cols);
+        int groups = rows / 8;
         foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(KernelIsaSelection.IsSupported))
             foreach (int nTok in new[] { 1, 2, 3, 4, 5, 7 })
-                foreach (var (g0, g1) in new[] { (0, 3), (1, 2) })
+                foreach (var (g0, g1) in new[] { (0, groups), (1, groups - 1), (groups / 3, 2 * groups / 3 + 1) })
                 {
                     var y = new float[nTok * rows];
                     PackedRows8.Run(isa, pack, g0, g1, act, sums, nTok, y, rows);
@@ -113,12 +119,16 @@ public sealed class PackedRows8Tests
         GC.KeepAlive(keep);
     }
 
+    // Of a chunked pack (Q4_0, 3072 columns) a view shares whole batches of 8 groups only (64 rows): experts of 16 rows
+    // there keep the row-by-row path.
     [Theory]
-    [InlineData(QuantType.Q4_0, 64)]
-    [InlineData(QuantType.Q4_K, 256)]
-    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows(QuantType type, int cols)
+    [InlineData(QuantType.Q4_0, 64, 16)]
+    [InlineData(QuantType.Q4_K, 256, 16)]
+    [InlineData(QuantType.Q4_0, 3072, 64)]
+    [InlineData(QuantType.Q4_0, 3072, 16)]
+    public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows(QuantType type, int cols, int rowsPerExpert)
     {
-        const int experts = 3, rowsPerExpert = 16, tokens = 4;
+        const int experts = 3, tokens = 4;
         var (stacked, keep) = TestData.Weight(type, experts * rowsPerExpert, cols, seed: 2 * cols + 1);
         bool packed = stacked.PrepareForMatMul();
         var x = TestData.Random(tokens * cols, 23, 2f);
@@ -129,8 +139,9 @@ public sealed class PackedRows8Tests
         for (int e = 0; e < experts; e++)
         {
             var view = stacked.RowRange((long)e * rowsPerExpert, rowsPerExpert, $"expert {e}");
-            Assert.Equal(packed, view.Packed is not null);
-            if (packed) Assert.Equal(rowsPerExpert / 8, view.Packed!.Groups);
+            bool shares = packed && (cols <= 64 * 32 || rowsPerExpert % 64 == 0);
+            Assert.Equal(shares, view.Packed is not null);
+            if (shares) Assert.Equal(rowsPerExpert / 8, view.Packed!.Groups);
             var y = new float[tokens * rowsPerExpert];
             mm.Run(view, x, tokens, y);
             for (int t = 0; t < tokens; t++)

@@ -105,30 +105,41 @@ internal static unsafe class PackedRows8Avx2
         }
     }
 
+    // Token by token, each read in the order a chunked pack lies (per batch, chunk by chunk, each chunk of every group
+    // in turn: the chunk's activations serve all of them from L1), the groups' accumulators kept in `acc` between chunks.
     [MethodImpl(KernelLoop.Options)]
     public static void Q4_0(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
-        int blocks = p.Blocks;
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
+        var acc = stackalloc Vector256<float>[Rows8Pack.BatchGroups];
         for (int t = 0; t < x.Tokens; t++)
-        {
-            byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
-            for (int g = g0; g < g1; g++)
+            for (int w0 = g0, w1; w0 < g1; w0 = w1)
             {
-                var acc = Vector256<float>.Zero;
-                for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
-                {
-                    KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
-                    sbyte* xb = x.Q(t) + 32 * b;
-                    var (lo0, hi0) = Products(blk + Rows8Pack.Q4_0QuantsOffset, xb, xb + 16, 2);
-                    var (lo1, hi1) = Products(blk + Rows8Pack.Q4_0QuantsOffset + 32, xb, xb + 16, 2);
-                    var s0 = Avx2.MultiplyAddAdjacent(lo0 + hi0, Vector256<short>.One);
-                    var s1 = Avx2.MultiplyAddAdjacent(lo1 + hi1, Vector256<short>.One);
-                    var sums = RowSums(s0, s1) - Vector256.Create(x.S(t)[b]);
-                    var d = PackedRows8.Q4_0Scales(blk);
-                    acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(x.Scale(t, b)), acc);
-                }
-                acc.Store(y + t * yStride + 8 * g);
+                w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+                new Span<Vector256<float>>(acc, w1 - w0).Clear();
+                for (int c0 = 0; c0 < blocks; c0 += chunk)
+                    for (int g = w0; g < w1; g++)
+                        acc[g - w0] = Q4_0Chunk(p.Block(g, c0), c0, c0 + chunk, x, t, acc[g - w0]);
+                for (int g = w0; g < w1; g++) acc[g - w0].Store(y + t * yStride + 8 * g);
             }
+    }
+
+    // Blocks [b0, b1) of one group from blk on, against token t.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q4_0Chunk(byte* blk, int b0, int b1, in TileX x, int t, Vector256<float> acc)
+    {
+        for (int b = b0; b < b1; b++, blk += Rows8Pack.Q4_0BlockBytes)
+        {
+            KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+            sbyte* xb = x.Q(t) + 32 * b;
+            var (lo0, hi0) = Products(blk + Rows8Pack.Q4_0QuantsOffset, xb, xb + 16, 2);
+            var (lo1, hi1) = Products(blk + Rows8Pack.Q4_0QuantsOffset + 32, xb, xb + 16, 2);
+            var s0 = Avx2.MultiplyAddAdjacent(lo0 + hi0, Vector256<short>.One);
+            var s1 = Avx2.MultiplyAddAdjacent(lo1 + hi1, Vector256<short>.One);
+            var sums = RowSums(s0, s1) - Vector256.Create(x.S(t)[b]);
+            var d = PackedRows8.Q4_0Scales(blk);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(x.Scale(t, b)), acc);
         }
+        return acc;
     }
 }

@@ -128,22 +128,25 @@ internal static unsafe class PackedRows8Avx512
         int nT = x.Tokens;
         var m4 = Vector512.Create((byte)0x0F);
         var acc = stackalloc Vector256<float>[PackedRows8.TileTokens];
-        int blocks = p.Blocks;
-        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
         for (int g = g0; g < g1; g++)
         {
             for (int t = 0; t < nT; t++) acc[t] = Vector256<float>.Zero;
-            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
+            for (int c0 = 0; c0 < blocks; c0 += chunk)
             {
-                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
-                var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
-                var d = PackedRows8.Q4_0Scales(blk);
-                for (int t = 0; t < nT; t++)
+                byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
+                for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4_0BlockBytes)
                 {
-                    sbyte* xc = x.Q(t) + 32 * b;
-                    var pr = (Products(lo0, xc) + Products(hi0, xc + 16)) + (Products(lo1, xc + 8) + Products(hi1, xc + 24));
-                    var sums = PairSums(Avx512BW.MultiplyAddAdjacent(pr, Vector512<short>.One)) - Vector256.Create(x.S(t)[b]);
-                    acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(x.Scale(t, b)), acc[t]);
+                    KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+                    var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
+                    var d = PackedRows8.Q4_0Scales(blk);
+                    for (int t = 0; t < nT; t++)
+                    {
+                        sbyte* xc = x.Q(t) + 32 * b;
+                        var pr = (Products(lo0, xc) + Products(hi0, xc + 16)) + (Products(lo1, xc + 8) + Products(hi1, xc + 24));
+                        var sums = PairSums(Avx512BW.MultiplyAddAdjacent(pr, Vector512<short>.One)) - Vector256.Create(x.S(t)[b]);
+                        acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), d * Vector256.Create(x.Scale(t, b)), acc[t]);
+                    }
                 }
             }
             for (int t = 0; t < nT; t++) acc[t].Store(y + t * yStride + 8 * g);
@@ -285,19 +288,22 @@ internal static unsafe class PackedRows8Avx512
         sbyte* x0 = x.Q(0), x1 = x.Q(1), x2 = x.Q(2), x3 = x.Q(3);
         int* s0 = x.S(0), s1 = x.S(1), s2 = x.S(2), s3 = x.S(3);
         float* d0 = (float*)x.Scales[0], d1 = (float*)x.Scales[1], d2 = (float*)x.Scales[2], d3 = (float*)x.Scales[3];
-        int blocks = p.Blocks;
-        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
         for (int g = g0; g < g1; g++)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
+            for (int c0 = 0; c0 < blocks; c0 += chunk)
             {
-                var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
-                var d = PackedRows8.Q4_0Scales(blk);
-                a0 = Q4_0Step(lo0, hi0, lo1, hi1, d, x0 + 32 * b, s0[b], d0[b], a0);
-                a1 = Q4_0Step(lo0, hi0, lo1, hi1, d, x1 + 32 * b, s1[b], d1[b], a1);
-                a2 = Q4_0Step(lo0, hi0, lo1, hi1, d, x2 + 32 * b, s2[b], d2[b], a2);
-                a3 = Q4_0Step(lo0, hi0, lo1, hi1, d, x3 + 32 * b, s3[b], d3[b], a3);
+                byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
+                for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4_0BlockBytes)
+                {
+                    var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
+                    var d = PackedRows8.Q4_0Scales(blk);
+                    a0 = Q4_0Step(lo0, hi0, lo1, hi1, d, x0 + 32 * b, s0[b], d0[b], a0);
+                    a1 = Q4_0Step(lo0, hi0, lo1, hi1, d, x1 + 32 * b, s1[b], d1[b], a1);
+                    a2 = Q4_0Step(lo0, hi0, lo1, hi1, d, x2 + 32 * b, s2[b], d2[b], a2);
+                    a3 = Q4_0Step(lo0, hi0, lo1, hi1, d, x3 + 32 * b, s3[b], d3[b], a3);
+                }
             }
             a0.Store(y + 8 * g);
             a1.Store(y + yStride + 8 * g);
@@ -306,8 +312,10 @@ internal static unsafe class PackedRows8Avx512
         }
     }
 
-    // Decode's one token with its accumulator in a register (the general loop keeps it in a stack array, so each
-    // block's fused multiply-add waited on the previous block's store); same float steps as Q4_0Step.
+    // Decode's one token with its accumulator in a register through a chunk (the general loop keeps it in a stack
+    // array, so each block's fused multiply-add waited on the previous block's store); same float steps as Q4_0Step.
+    // A chunked pack is read in the order it lies: per batch, chunk by chunk, each chunk of every group in turn, so
+    // that the chunk's activations serve all of them from L1; each group's accumulator waits in `acc` between chunks.
     [MethodImpl(KernelLoop.Options)]
     private static void Q4_0OneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
     {
@@ -315,18 +323,26 @@ internal static unsafe class PackedRows8Avx512
         sbyte* x0 = x.Q(0);
         int* s0 = x.S(0);
         float* d0 = (float*)x.Scales[0];
-        int blocks = p.Blocks;
-        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
-        for (int g = g0; g < g1; g++)
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
+        var acc = stackalloc Vector256<float>[Rows8Pack.BatchGroups];
+        for (int w0 = g0, w1; w0 < g1; w0 = w1)
         {
-            Vector256<float> a0 = default;
-            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
-            {
-                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
-                var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
-                a0 = Q4_0Step(lo0, hi0, lo1, hi1, PackedRows8.Q4_0Scales(blk), x0 + 32 * b, s0[b], d0[b], a0);
-            }
-            a0.Store(y + 8 * g);
+            w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+            new Span<Vector256<float>>(acc, w1 - w0).Clear();
+            for (int c0 = 0; c0 < blocks; c0 += chunk)
+                for (int g = w0; g < w1; g++)
+                {
+                    var a0 = acc[g - w0];
+                    byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
+                    for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4_0BlockBytes)
+                    {
+                        KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+                        var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
+                        a0 = Q4_0Step(lo0, hi0, lo1, hi1, PackedRows8.Q4_0Scales(blk), x0 + 32 * b, s0[b], d0[b], a0);
+                    }
+                    acc[g - w0] = a0;
+                }
+            for (int g = w0; g < w1; g++) acc[g - w0].Store(y + 8 * g);
         }
     }
 
