@@ -56,8 +56,8 @@ public sealed class PackedRows8Tests
                 BitConverter.TryWriteBytes(bytes.AsSpan((int)(r * w.RowBytes) + 18 * b, 2), EdgeScales[i % EdgeScales.Length]);
     }
 
-    // Q4_0 rows of 96 and 280 blocks are packed chunk-major (chunks of 48 and 56 blocks); 136 rows are two whole
-    // batches of 8 groups and a short one, and the group ranges start and end inside batches too.
+    // Rows over 2048 values are packed chunk-major (Q4_0 3072 and 8960: chunks of 48 and 56 blocks; Q4_K: 6 and 7); 136
+    // rows are two whole batches of 8 groups and a short one, and the group ranges start and end inside batches too.
     [Theory]
     [InlineData(QuantType.Q4_0, 32, 24)]
     [InlineData(QuantType.Q4_0, 96, 24)]
@@ -67,6 +67,8 @@ public sealed class PackedRows8Tests
     [InlineData(QuantType.Q4_K, 256, 24)]
     [InlineData(QuantType.Q4_K, 768, 24)]
     [InlineData(QuantType.Q4_K, 1280, 24)]
+    [InlineData(QuantType.Q4_K, 3072, 136)]
+    [InlineData(QuantType.Q4_K, 8960, 24)]
     public void Packed_kernels_equal_the_scalar_per_row_reference(QuantType type, int cols, int rows)
     {
         const int tokens = 7;
@@ -74,7 +76,7 @@ public sealed class PackedRows8Tests
         if (type == QuantType.Q4_0) PlantQ4_0Scales(w, keep);
         else PlantQ4KScales(w, keep);
         var pack = Pack(w)!;
-        Assert.Equal(type == QuantType.Q4_0 && cols > 64 * 32, pack.Chunked);
+        Assert.Equal(cols > 2048, pack.Chunked);
         var (act, sums) = Activations(type, tokens, cols);
         int groups = rows / 8;
         foreach (var isa in new[] { KernelIsa.Avx2, KernelIsa.Avx512 }.Where(KernelIsaSelection.IsSupported))
@@ -119,13 +121,14 @@ public sealed class PackedRows8Tests
         GC.KeepAlive(keep);
     }
 
-    // Of a chunked pack (Q4_0, 3072 columns) a view shares whole batches of 8 groups only (64 rows): experts of 16 rows
-    // there keep the row-by-row path.
+    // Of a chunked pack (3072 columns) a view shares whole batches of 8 groups only (64 rows): experts of 16 rows there
+    // keep the row-by-row path.
     [Theory]
     [InlineData(QuantType.Q4_0, 64, 16)]
     [InlineData(QuantType.Q4_K, 256, 16)]
     [InlineData(QuantType.Q4_0, 3072, 64)]
     [InlineData(QuantType.Q4_0, 3072, 16)]
+    [InlineData(QuantType.Q4_K, 3072, 64)]
     public void Views_of_a_prepared_stacked_tensor_share_its_packed_rows(QuantType type, int cols, int rowsPerExpert)
     {
         const int experts = 3, tokens = 4;
@@ -139,7 +142,7 @@ public sealed class PackedRows8Tests
         for (int e = 0; e < experts; e++)
         {
             var view = stacked.RowRange((long)e * rowsPerExpert, rowsPerExpert, $"expert {e}");
-            bool shares = packed && (cols <= 64 * 32 || rowsPerExpert % 64 == 0);
+            bool shares = packed && (cols <= 2048 || rowsPerExpert % 64 == 0);
             Assert.Equal(shares, view.Packed is not null);
             if (shares) Assert.Equal(rowsPerExpert / 8, view.Packed!.Groups);
             var y = new float[tokens * rowsPerExpert];

@@ -72,37 +72,48 @@ internal static unsafe class PackedRows8Avx2
         return RowSums(rows03, rows47);
     }
 
+    // Token by token, each read in the order a chunked pack lies (as Q4_0), each group's sums and mins accumulators
+    // kept in `acc` between chunks.
     [MethodImpl(KernelLoop.Options)]
     public static void Q4K(Rows8Pack p, int g0, int g1, in TileX x, float* y, int yStride)
     {
-        int blocks = p.Blocks;
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
+        var acc = stackalloc Vector256<float>[2 * Rows8Pack.BatchGroups];   // per group: sums, then mins
         for (int t = 0; t < x.Tokens; t++)
-        {
-            byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
-            for (int g = g0; g < g1; g++)
+            for (int w0 = g0, w1; w0 < g1; w0 = w1)
             {
-                var acc = Vector256<float>.Zero;
-                var accMin = Vector256<float>.Zero;
-                for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
-                {
-                    KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
-                    sbyte* xb = x.Q(t) + 256 * b;
-                    byte* head = blk + Rows8Pack.Q4KHeadOffset;
-                    var (s03, s47) = PackedRows8.Q4KScaleWords(head);
-                    Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
-                    for (int c = 0; c < 4; c++)
-                    {
-                        s0 += Q4KChunk(blk, ChunkScaleLanes(s03, s47, c, 0), c, 0, xb + 64 * c);
-                        s1 += Q4KChunk(blk, ChunkScaleLanes(s03, s47, c, 1), c, 1, xb + 64 * c);
-                    }
-                    var xd = Vector256.Create(x.Scale(t, b));
-                    var (d, dmin) = PackedRows8.Q4KScales(head);
-                    acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(RowSums(s0, s1)), d * xd, acc);
-                    accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Q4KMins(head, x.S(t) + 4 * b)), dmin * xd, accMin);
-                }
-                (acc - accMin).Store(y + t * yStride + 8 * g);
+                w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+                new Span<Vector256<float>>(acc, 2 * (w1 - w0)).Clear();
+                for (int c0 = 0; c0 < blocks; c0 += chunk)
+                    for (int g = w0; g < w1; g++)
+                        Q4KBlocks(p.Block(g, c0), c0, c0 + chunk, x, t, ref acc[2 * (g - w0)], ref acc[2 * (g - w0) + 1]);
+                for (int g = w0; g < w1; g++) (acc[2 * (g - w0)] - acc[2 * (g - w0) + 1]).Store(y + t * yStride + 8 * g);
             }
+    }
+
+    // Blocks [b0, b1) of one group from blk on, against token t.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q4KBlocks(byte* blk, int b0, int b1, in TileX x, int t, ref Vector256<float> sums, ref Vector256<float> mins)
+    {
+        var (acc, accMin) = (sums, mins);
+        for (int b = b0; b < b1; b++, blk += Rows8Pack.Q4KBlockBytes)
+        {
+            KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+            sbyte* xb = x.Q(t) + 256 * b;
+            byte* head = blk + Rows8Pack.Q4KHeadOffset;
+            var (s03, s47) = PackedRows8.Q4KScaleWords(head);
+            Vector256<int> s0 = Vector256<int>.Zero, s1 = Vector256<int>.Zero;
+            for (int c = 0; c < 4; c++)
+            {
+                s0 += Q4KChunk(blk, ChunkScaleLanes(s03, s47, c, 0), c, 0, xb + 64 * c);
+                s1 += Q4KChunk(blk, ChunkScaleLanes(s03, s47, c, 1), c, 1, xb + 64 * c);
+            }
+            var xd = Vector256.Create(x.Scale(t, b));
+            var (d, dmin) = PackedRows8.Q4KScales(head);
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(RowSums(s0, s1)), d * xd, acc);
+            accMin = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Q4KMins(head, x.S(t) + 4 * b)), dmin * xd, accMin);
         }
+        (sums, mins) = (acc, accMin);
     }
 
     // Token by token, each read in the order a chunked pack lies (per batch, chunk by chunk, each chunk of every group

@@ -43,32 +43,35 @@ internal static unsafe class PackedRows8Avx512
         var (spread0, spread1) = (Spread0, Spread1);
         var sumi = stackalloc Vector512<int>[PackedRows8.TileTokens];
         var acc = stackalloc Vector256<float>[2 * PackedRows8.TileTokens];
-        int blocks = p.Blocks;
-        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
         for (int g = g0; g < g1; g++)
         {
             for (int t = 0; t < 2 * nT; t++) acc[t] = Vector256<float>.Zero;
-            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
+            for (int c0 = 0; c0 < blocks; c0 += chunk)
             {
-                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
-                byte* head = blk + Rows8Pack.Q4KHeadOffset;
-                var (s03, s47) = ScaleLanes(head);
-                for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
-                for (int c = 0; c < 4; c++)
+                byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
+                for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4KBlockBytes)
                 {
-                    var n = Nibbles.Load(blk + 256 * c, m4);
-                    var (scLo, scHi) = Spread(ChunkScaleLanes(s03, s47, c), spread0, spread1);
+                    KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                    byte* head = blk + Rows8Pack.Q4KHeadOffset;
+                    var (s03, s47) = ScaleLanes(head);
+                    for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
+                    for (int c = 0; c < 4; c++)
+                    {
+                        var n = Nibbles.Load(blk + 256 * c, m4);
+                        var (scLo, scHi) = Spread(ChunkScaleLanes(s03, s47, c), spread0, spread1);
+                        for (int t = 0; t < nT; t++)
+                            sumi[t] += ChunkSums(n, scLo, scHi, x.Q(t) + 256 * b + 64 * c);
+                    }
+                    var (d, dmin) = PackedRows8.Q4KScales(head);
+                    var (m03, m47) = MinLanes(head);
                     for (int t = 0; t < nT; t++)
-                        sumi[t] += ChunkSums(n, scLo, scHi, x.Q(t) + 256 * b + 64 * c);
-                }
-                var (d, dmin) = PackedRows8.Q4KScales(head);
-                var (m03, m47) = MinLanes(head);
-                for (int t = 0; t < nT; t++)
-                {
-                    var xd = Vector256.Create(x.Scale(t, b));
-                    var mins = Q4KMins(m03, m47, x.S(t) + 4 * b);
-                    acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sumi[t])), d * xd, acc[t]);
-                    acc[nT + t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(mins), dmin * xd, acc[nT + t]);
+                    {
+                        var xd = Vector256.Create(x.Scale(t, b));
+                        var mins = Q4KMins(m03, m47, x.S(t) + 4 * b);
+                        acc[t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(PairSums(sumi[t])), d * xd, acc[t]);
+                        acc[nT + t] = Fma.MultiplyAdd(Avx.ConvertToVector256Single(mins), dmin * xd, acc[nT + t]);
+                    }
                 }
             }
             for (int t = 0; t < nT; t++) (acc[t] - acc[nT + t]).Store(y + t * yStride + 8 * g);
@@ -163,35 +166,39 @@ internal static unsafe class PackedRows8Avx512
         int* s0 = x.S(0), s1 = x.S(1), s2 = x.S(2), s3 = x.S(3);
         float* d0 = (float*)x.Scales[0], d1 = (float*)x.Scales[1], d2 = (float*)x.Scales[2], d3 = (float*)x.Scales[3];
         var (spread0, spread1) = (Spread0, Spread1);
-        long groupBytes = p.GroupBytes;
-        int blocks = p.Blocks;
-        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
+        // The same block of the next group: a group later in a plain pack, a chunk later in a chunked one.
+        long nextGroup = p.Chunked ? (long)chunk * Rows8Pack.Q4KBlockBytes : p.GroupBytes;
         for (int g = g0; g < g1; g++)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector256<float> n0 = default, n1 = default, n2 = default, n3 = default;
-            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
+            for (int c0 = 0; c0 < blocks; c0 += chunk)
             {
-                KernelLoop.Prefetch(blk + groupBytes, Rows8Pack.Q4KBlockBytes);
-                byte* head = blk + Rows8Pack.Q4KHeadOffset;
-                var (s03, s47) = ScaleLanes(head);
-                Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
-                for (int c = 0; c < 4; c++)
+                byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
+                for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4KBlockBytes)
                 {
-                    var n = Nibbles.Load(blk + 256 * c, m4);
-                    var (scLo, scHi) = Spread(ChunkScaleLanes(s03, s47, c), spread0, spread1);
-                    int at = 256 * b + 64 * c;
-                    i0 += ChunkSums(n, scLo, scHi, x0 + at);
-                    i1 += ChunkSums(n, scLo, scHi, x1 + at);
-                    i2 += ChunkSums(n, scLo, scHi, x2 + at);
-                    i3 += ChunkSums(n, scLo, scHi, x3 + at);
+                    KernelLoop.Prefetch(blk + nextGroup, Rows8Pack.Q4KBlockBytes);
+                    byte* head = blk + Rows8Pack.Q4KHeadOffset;
+                    var (s03, s47) = ScaleLanes(head);
+                    Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
+                    for (int c = 0; c < 4; c++)
+                    {
+                        var n = Nibbles.Load(blk + 256 * c, m4);
+                        var (scLo, scHi) = Spread(ChunkScaleLanes(s03, s47, c), spread0, spread1);
+                        int at = 256 * b + 64 * c;
+                        i0 += ChunkSums(n, scLo, scHi, x0 + at);
+                        i1 += ChunkSums(n, scLo, scHi, x1 + at);
+                        i2 += ChunkSums(n, scLo, scHi, x2 + at);
+                        i3 += ChunkSums(n, scLo, scHi, x3 + at);
+                    }
+                    var (d, dmin) = PackedRows8.Q4KScales(head);
+                    var (m03, m47) = MinLanes(head);
+                    Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
+                    Accumulate(i1, Q4KMins(m03, m47, s1 + 4 * b), d, dmin, d1[b], ref a1, ref n1);
+                    Accumulate(i2, Q4KMins(m03, m47, s2 + 4 * b), d, dmin, d2[b], ref a2, ref n2);
+                    Accumulate(i3, Q4KMins(m03, m47, s3 + 4 * b), d, dmin, d3[b], ref a3, ref n3);
                 }
-                var (d, dmin) = PackedRows8.Q4KScales(head);
-                var (m03, m47) = MinLanes(head);
-                Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
-                Accumulate(i1, Q4KMins(m03, m47, s1 + 4 * b), d, dmin, d1[b], ref a1, ref n1);
-                Accumulate(i2, Q4KMins(m03, m47, s2 + 4 * b), d, dmin, d2[b], ref a2, ref n2);
-                Accumulate(i3, Q4KMins(m03, m47, s3 + 4 * b), d, dmin, d3[b], ref a3, ref n3);
             }
             (a0 - n0).Store(y + 8 * g);
             (a1 - n1).Store(y + yStride + 8 * g);
@@ -200,8 +207,9 @@ internal static unsafe class PackedRows8Avx512
         }
     }
 
-    // Decode's one token with every sum in a register (the general loop above keeps them in stack arrays); the float
-    // steps are the loop's.
+    // Decode's one token with every sum in a register through a chunk (the general loop above keeps them in stack
+    // arrays); the float steps are the loop's. A chunked pack is read in the order it lies (as Q4_0OneToken), each
+    // group's two accumulators kept in `acc` between chunks.
     [MethodImpl(KernelLoop.Options)]
     private static void Q4KOneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
     {
@@ -210,26 +218,34 @@ internal static unsafe class PackedRows8Avx512
         sbyte* x0 = x.Q(0);
         int* s0 = x.S(0);
         float* d0 = (float*)x.Scales[0];
-        int blocks = p.Blocks;
-        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
-        for (int g = g0; g < g1; g++)
+        int blocks = p.Blocks, chunk = p.ChunkBlocks;
+        var acc = stackalloc Vector256<float>[2 * Rows8Pack.BatchGroups];   // per group: sums, then mins
+        for (int w0 = g0, w1; w0 < g1; w0 = w1)
         {
-            Vector256<float> a0 = default, n0 = default;
-            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
-            {
-                KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
-                byte* head = blk + Rows8Pack.Q4KHeadOffset;
-                var (s03, s47) = ScaleLanes(head);
-                sbyte* xb = x0 + 256 * b;
-                var i0 = OneTokenChunk(blk, s03, m4, spread0, spread1, xb)
-                    + OneTokenChunk(blk + 256, Avx512F.ShiftRightLogical(s03, 16), m4, spread0, spread1, xb + 64)
-                    + OneTokenChunk(blk + 512, s47, m4, spread0, spread1, xb + 128)
-                    + OneTokenChunk(blk + 768, Avx512F.ShiftRightLogical(s47, 16), m4, spread0, spread1, xb + 192);
-                var (d, dmin) = PackedRows8.Q4KScales(head);
-                var (m03, m47) = MinLanes(head);
-                Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
-            }
-            (a0 - n0).Store(y + 8 * g);
+            w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+            new Span<Vector256<float>>(acc, 2 * (w1 - w0)).Clear();
+            for (int c0 = 0; c0 < blocks; c0 += chunk)
+                for (int g = w0; g < w1; g++)
+                {
+                    var (a0, n0) = (acc[2 * (g - w0)], acc[2 * (g - w0) + 1]);
+                    byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
+                    for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4KBlockBytes)
+                    {
+                        KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                        byte* head = blk + Rows8Pack.Q4KHeadOffset;
+                        var (s03, s47) = ScaleLanes(head);
+                        sbyte* xb = x0 + 256 * b;
+                        var i0 = OneTokenChunk(blk, s03, m4, spread0, spread1, xb)
+                            + OneTokenChunk(blk + 256, Avx512F.ShiftRightLogical(s03, 16), m4, spread0, spread1, xb + 64)
+                            + OneTokenChunk(blk + 512, s47, m4, spread0, spread1, xb + 128)
+                            + OneTokenChunk(blk + 768, Avx512F.ShiftRightLogical(s47, 16), m4, spread0, spread1, xb + 192);
+                        var (d, dmin) = PackedRows8.Q4KScales(head);
+                        var (m03, m47) = MinLanes(head);
+                        Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
+                    }
+                    (acc[2 * (g - w0)], acc[2 * (g - w0) + 1]) = (a0, n0);
+                }
+            for (int g = w0; g < w1; g++) (acc[2 * (g - w0)] - acc[2 * (g - w0) + 1]).Store(y + 8 * g);
         }
     }
 

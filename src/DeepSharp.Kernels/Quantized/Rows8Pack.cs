@@ -30,7 +30,7 @@ namespace DeepSharp.Kernels.Quantized;
 /// Why: the file's 8 rows are 8 streams for decode's 8-row kernel, which the hardware prefetcher loses; one group is
 /// one stream, and its 8 scales widen in one vector step.
 /// </para>
-/// Q8_0, Q5_0 and Q4_0 rows longer than 64 blocks lie chunk-major within batches of 8 groups (<see cref="Chunked"/>).
+/// Rows longer than 2048 values lie chunk-major within batches of 8 groups (<see cref="Chunked"/>).
 /// The memory is native (<see cref="StreamedMemory"/>: 2 MiB pages where Linux gives them), and freed with the last
 /// pack that uses it (a <see cref="Slice"/> shares its source's memory).
 /// </summary>
@@ -79,16 +79,16 @@ internal sealed unsafe class Rows8Pack
     public int ChunkBlocks { get; }
 
     /// <summary>
-    /// Whether the pack lies chunk-major: Q8_0, Q5_0 and Q4_0 rows longer than 64 blocks are stored per batch of
-    /// <see cref="BatchGroups"/> groups, chunk after chunk of <see cref="ChunkBlocks"/> blocks (a divisor of
-    /// <see cref="Blocks"/>, 16–64), each chunk holding the batch's groups one after another. Why: decode reads a chunk
-    /// of every group of a batch in one run, so that chunk's activations (≤ 2 KB) stay in L1 for all of them; a group of
-    /// 8 × 8960 Q8_0 columns is 76 KB (Q4_0: 40 KB), and between one group and the next the whole row's activations
-    /// (10 KB) had left L1. In one process, the packed one-token kernel over an 8960-column matrix read this way:
-    /// Q8_0 1.19–1.29x (BENCHMARKS, session 22), Q4_0 1.27–1.30x; two loads of a model alternated in one process,
-    /// 1-thread decode 1.06–1.12x (Q8_0) and 1.10x (Q4_0), prompts and 2-thread decode unchanged (session 23). A
-    /// group's blocks are then contiguous within a chunk only: the kernels step from chunk to chunk by
-    /// <see cref="ChunkStride"/>.
+    /// Whether the pack lies chunk-major: rows longer than 2048 values are stored per batch of <see cref="BatchGroups"/>
+    /// groups, chunk after chunk of <see cref="ChunkBlocks"/> blocks (a divisor of <see cref="Blocks"/>, 512–2048
+    /// values), each chunk holding the batch's groups one after another. Why: decode reads a chunk of every group of a
+    /// batch in one run, so that chunk's activations (≤ 2 KB) stay in L1 for all of them; a group of 8 × 8960 Q8_0
+    /// columns is 76 KB (Q4_0, Q4_K: 40 KB), and between one group and the next the whole row's activations (10 KB) had
+    /// left L1. In one process, the packed one-token kernel over an 8960-column matrix read this way: Q8_0 1.19–1.29x
+    /// (BENCHMARKS, session 22), Q4_0 1.27–1.30x; two loads of a model alternated in one process, 1-thread decode
+    /// 1.06–1.12x (Q8_0), 1.10x (Q4_0), 1.04x (a Q4_K_M file, whose long rows are half Q6_K), prompts and 2-thread decode
+    /// unchanged (session 23). A group's blocks are then contiguous within a chunk only: the kernels step from chunk to
+    /// chunk by <see cref="ChunkStride"/>.
     /// </summary>
     public bool Chunked => ChunkBlocks < Blocks;
 
@@ -98,12 +98,13 @@ internal sealed unsafe class Rows8Pack
     // Groups in batch `batch` (the last one may be short).
     private int BatchSize(int batch) => Math.Min(BatchGroups, Groups - batch * BatchGroups);
 
-    // Blocks per chunk for a matrix of `blocks` blocks a row: the largest divisor in [16, 64] for Q8_0/Q5_0/Q4_0 rows
-    // longer than 64 blocks, else the whole row (not chunked).
+    // Blocks per chunk for a matrix of `blocks` blocks a row: for rows longer than 2048 values, the largest divisor of
+    // 512–2048 values (16–64 blocks of 32, 4–8 of Q4_K's 256), else the whole row (not chunked).
     private static int ChunkFor(QuantType type, int blocks)
     {
-        if (type is not (QuantType.Q8_0 or QuantType.Q5_0 or QuantType.Q4_0) || blocks <= 64) return blocks;
-        for (int d = 64; d >= 16; d--)
+        int most = 2048 / ValuesPerBlock(type), least = Math.Max(4, 512 / ValuesPerBlock(type));
+        if (blocks <= most) return blocks;
+        for (int d = most; d >= least; d--)
             if (blocks % d == 0) return d;
         return blocks;
     }
