@@ -207,11 +207,37 @@ internal static unsafe class PackedRows8Avx512
         }
     }
 
-    // Decode's one token with every sum in a register through a chunk (the general loop above keeps them in stack
-    // arrays); the float steps are the loop's. A chunked pack is read in the order it lies (as Q4_0OneToken), each
-    // group's two accumulators kept in `acc` between chunks.
+    // Decode's one token with every sum in a register (the general loop above keeps them in stack arrays); the float
+    // steps are the loop's. A plain pack in one run of blocks (a running pointer through all the groups), a chunked one
+    // as Q4KOneTokenChunked reads it.
     [MethodImpl(KernelLoop.Options)]
     private static void Q4KOneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
+    {
+        if (p.Chunked)
+        {
+            Q4KOneTokenChunked(p, g0, g1, x, y);
+            return;
+        }
+        var m4 = Vector512.Create((byte)0x0F);
+        var (spread0, spread1) = (Spread0, Spread1);
+        sbyte* x0 = x.Q(0);
+        int* s0 = x.S(0);
+        float* d0 = (float*)x.Scales[0];
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
+        for (int g = g0; g < g1; g++)
+        {
+            Vector256<float> a0 = default, n0 = default;
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4KBlockBytes)
+                Q4KOneTokenBlock(blk, m4, spread0, spread1, x0, s0, d0, b, ref a0, ref n0);
+            (a0 - n0).Store(y + 8 * g);
+        }
+    }
+
+    // A chunked pack read in the order it lies (as Q4_0OneTokenChunked), each group's two accumulators kept in `acc`
+    // between chunks.
+    [MethodImpl(KernelLoop.Options)]
+    private static void Q4KOneTokenChunked(Rows8Pack p, int g0, int g1, in TileX x, float* y)
     {
         var m4 = Vector512.Create((byte)0x0F);
         var (spread0, spread1) = (Spread0, Spread1);
@@ -230,23 +256,29 @@ internal static unsafe class PackedRows8Avx512
                     var (a0, n0) = (acc[2 * (g - w0)], acc[2 * (g - w0) + 1]);
                     byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
                     for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4KBlockBytes)
-                    {
-                        KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
-                        byte* head = blk + Rows8Pack.Q4KHeadOffset;
-                        var (s03, s47) = ScaleLanes(head);
-                        sbyte* xb = x0 + 256 * b;
-                        var i0 = OneTokenChunk(blk, s03, m4, spread0, spread1, xb)
-                            + OneTokenChunk(blk + 256, Avx512F.ShiftRightLogical(s03, 16), m4, spread0, spread1, xb + 64)
-                            + OneTokenChunk(blk + 512, s47, m4, spread0, spread1, xb + 128)
-                            + OneTokenChunk(blk + 768, Avx512F.ShiftRightLogical(s47, 16), m4, spread0, spread1, xb + 192);
-                        var (d, dmin) = PackedRows8.Q4KScales(head);
-                        var (m03, m47) = MinLanes(head);
-                        Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
-                    }
+                        Q4KOneTokenBlock(blk, m4, spread0, spread1, x0, s0, d0, b, ref a0, ref n0);
                     (acc[2 * (g - w0)], acc[2 * (g - w0) + 1]) = (a0, n0);
                 }
             for (int g = w0; g < w1; g++) (acc[2 * (g - w0)] - acc[2 * (g - w0) + 1]).Store(y + 8 * g);
         }
+    }
+
+    // Block b of a group at blk against decode's token: its sums into a0, its mins into n0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Q4KOneTokenBlock(byte* blk, Vector512<byte> m4, Vector512<byte> spread0, Vector512<byte> spread1, sbyte* x0,
+        int* s0, float* d0, int b, ref Vector256<float> a0, ref Vector256<float> n0)
+    {
+        KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+        byte* head = blk + Rows8Pack.Q4KHeadOffset;
+        var (s03, s47) = ScaleLanes(head);
+        sbyte* xb = x0 + 256 * b;
+        var i0 = OneTokenChunk(blk, s03, m4, spread0, spread1, xb)
+            + OneTokenChunk(blk + 256, Avx512F.ShiftRightLogical(s03, 16), m4, spread0, spread1, xb + 64)
+            + OneTokenChunk(blk + 512, s47, m4, spread0, spread1, xb + 128)
+            + OneTokenChunk(blk + 768, Avx512F.ShiftRightLogical(s47, 16), m4, spread0, spread1, xb + 192);
+        var (d, dmin) = PackedRows8.Q4KScales(head);
+        var (m03, m47) = MinLanes(head);
+        Accumulate(i0, Q4KMins(m03, m47, s0 + 4 * b), d, dmin, d0[b], ref a0, ref n0);
     }
 
     // One chunk of the one-token kernel: its quants at q, its scales in bytes 0 and 1 of each row's lane.
@@ -328,12 +360,36 @@ internal static unsafe class PackedRows8Avx512
         }
     }
 
-    // Decode's one token with its accumulator in a register through a chunk (the general loop keeps it in a stack
-    // array, so each block's fused multiply-add waited on the previous block's store); same float steps as Q4_0Step.
-    // A chunked pack is read in the order it lies: per batch, chunk by chunk, each chunk of every group in turn, so
-    // that the chunk's activations serve all of them from L1; each group's accumulator waits in `acc` between chunks.
+    // Decode's one token with its accumulator in a register (the general loop keeps it in a stack array, so each
+    // block's fused multiply-add waited on the previous block's store); same float steps as Q4_0Step. A plain pack in
+    // one run of blocks (a running pointer through all the groups), a chunked one as Q4_0OneTokenChunked reads it.
     [MethodImpl(KernelLoop.Options)]
     private static void Q4_0OneToken(Rows8Pack p, int g0, int g1, in TileX x, float* y)
+    {
+        if (p.Chunked)
+        {
+            Q4_0OneTokenChunked(p, g0, g1, x, y);
+            return;
+        }
+        var m4 = Vector512.Create((byte)0x0F);
+        sbyte* x0 = x.Q(0);
+        int* s0 = x.S(0);
+        float* d0 = (float*)x.Scales[0];
+        int blocks = p.Blocks;
+        byte* blk = p.Block(g0, 0);   // a running pointer (see Rows8Pack.Block)
+        for (int g = g0; g < g1; g++)
+        {
+            Vector256<float> a0 = default;
+            for (int b = 0; b < blocks; b++, blk += Rows8Pack.Q4_0BlockBytes)
+                a0 = Q4_0OneTokenBlock(blk, m4, x0, s0, d0, b, a0);
+            a0.Store(y + 8 * g);
+        }
+    }
+
+    // A chunked pack read in the order it lies: per batch, chunk by chunk, each chunk of every group in turn, so that
+    // the chunk's activations serve all of them from L1; each group's accumulator waits in `acc` between chunks.
+    [MethodImpl(KernelLoop.Options)]
+    private static void Q4_0OneTokenChunked(Rows8Pack p, int g0, int g1, in TileX x, float* y)
     {
         var m4 = Vector512.Create((byte)0x0F);
         sbyte* x0 = x.Q(0);
@@ -351,15 +407,20 @@ internal static unsafe class PackedRows8Avx512
                     var a0 = acc[g - w0];
                     byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
                     for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4_0BlockBytes)
-                    {
-                        KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
-                        var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
-                        a0 = Q4_0Step(lo0, hi0, lo1, hi1, PackedRows8.Q4_0Scales(blk), x0 + 32 * b, s0[b], d0[b], a0);
-                    }
+                        a0 = Q4_0OneTokenBlock(blk, m4, x0, s0, d0, b, a0);
                     acc[g - w0] = a0;
                 }
             for (int g = w0; g < w1; g++) acc[g - w0].Store(y + 8 * g);
         }
+    }
+
+    // Block b of a group at blk against decode's token.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Q4_0OneTokenBlock(byte* blk, Vector512<byte> m4, sbyte* x0, int* s0, float* d0, int b, Vector256<float> acc)
+    {
+        KernelLoop.Prefetch(blk + PackedRows8.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+        var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
+        return Q4_0Step(lo0, hi0, lo1, hi1, PackedRows8.Q4_0Scales(blk), x0 + 32 * b, s0[b], d0[b], acc);
     }
 
     // A Q4_0 group block's two 64-byte loads split into low and high nibbles.
