@@ -85,7 +85,7 @@ internal static class IntegerTiles
         var acc = stackalloc Vector256<float>[8 * Rows8Pack.BatchGroups];
         for (int w0 = g0; w0 < g1;)
         {
-            int w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+            int w1 = Rows8Pack.BatchEnd(w0, g1);
             new Span<Vector256<float>>(acc, 8 * (w1 - w0)).Clear();
             for (int c0 = 0; c0 < p.Blocks; c0 += p.ChunkBlocks)
             {

@@ -248,7 +248,7 @@ internal static unsafe class PackedRows8Avx512
         var acc = stackalloc Vector256<float>[2 * Rows8Pack.BatchGroups];   // per group: sums, then mins
         for (int w0 = g0, w1; w0 < g1; w0 = w1)
         {
-            w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+            w1 = Rows8Pack.BatchEnd(w0, g1);
             new Span<Vector256<float>>(acc, 2 * (w1 - w0)).Clear();
             for (int c0 = 0; c0 < blocks; c0 += chunk)
                 for (int g = w0; g < w1; g++)
@@ -399,7 +399,7 @@ internal static unsafe class PackedRows8Avx512
         var acc = stackalloc Vector256<float>[Rows8Pack.BatchGroups];
         for (int w0 = g0, w1; w0 < g1; w0 = w1)
         {
-            w1 = Math.Min(g1, (w0 / Rows8Pack.BatchGroups + 1) * Rows8Pack.BatchGroups);
+            w1 = Rows8Pack.BatchEnd(w0, g1);
             new Span<Vector256<float>>(acc, w1 - w0).Clear();
             for (int c0 = 0; c0 < blocks; c0 += chunk)
                 for (int g = w0; g < w1; g++)

@@ -80,7 +80,7 @@ internal sealed unsafe class Rows8Pack
 
     /// <summary>
     /// Whether the pack lies chunk-major: rows longer than 2048 values are stored per batch of <see cref="BatchGroups"/>
-    /// groups, chunk after chunk of <see cref="ChunkBlocks"/> blocks (a divisor of <see cref="Blocks"/>, 512–2048
+    /// groups, chunk after chunk of <see cref="ChunkBlocks"/> blocks (a divisor of <see cref="Blocks"/>, at most 2048
     /// values), each chunk holding the batch's groups one after another. Why: decode reads a chunk of every group of a
     /// batch in one run, so that chunk's activations (≤ 2 KB) stay in L1 for all of them; a group of 8 × 8960 Q8_0
     /// columns is 76 KB (Q4_0, Q4_K: 40 KB), and between one group and the next the whole row's activations (10 KB) had
@@ -98,8 +98,12 @@ internal sealed unsafe class Rows8Pack
     // Groups in batch `batch` (the last one may be short).
     private int BatchSize(int batch) => Math.Min(BatchGroups, Groups - batch * BatchGroups);
 
+    /// <summary>The end of the batch that holds <paramref name="group"/>, or <paramref name="limit"/> if sooner: the
+    /// groups a chunked decode walks together from <paramref name="group"/>.</summary>
+    public static int BatchEnd(int group, int limit) => Math.Min(limit, (group / BatchGroups + 1) * BatchGroups);
+
     // Blocks per chunk for a matrix of `blocks` blocks a row: for rows longer than 2048 values, the largest divisor of
-    // 512–2048 values (16–64 blocks of 32, 4–8 of Q4_K's 256), else the whole row (not chunked).
+    // 16–64 blocks of 32 values (512–2048) or 4–8 of Q4_K's 256 (1024–2048), else the whole row (not chunked).
     private static int ChunkFor(QuantType type, int blocks)
     {
         int most = 2048 / ValuesPerBlock(type), least = Math.Max(4, 512 / ValuesPerBlock(type));
