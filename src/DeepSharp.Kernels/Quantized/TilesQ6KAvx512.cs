@@ -145,7 +145,7 @@ internal static class TilesQ6KAvx512
     /// <summary>
     /// y [r] ← row r · x for the <paramref name="rows"/> rows from <paramref name="row0"/>, <paramref name="stride"/>
     /// bytes apart: decode's one token with each block unpacked in 512-bit steps (several rows per call, as
-    /// <see cref="RowsX4"/>).
+    /// <see cref="RowsX4"/>), the weights prefetched 8 KB ahead (<see cref="TilesQ6K.PrefetchForDecode"/>).
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
     public static void Rows(ref byte row0, nint stride, int rows, in Int8Row x, Span<float> y)
@@ -165,6 +165,7 @@ internal static class TilesQ6KAvx512
             for (int b = 0; b < nb; b++)
             {
                 ref byte blk = ref Unsafe.Add(ref row, b * BlockBytes);
+                TilesQ6K.PrefetchForDecode(ref blk);
                 var sc16 = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref blk, 192).AsSByte());
                 var (c0, c1, c2, c3) = ScaleVectors(sc16, pick0, pick1, pick2, pick3);
                 var (w0, w1) = Half(ref blk, 0, up, down, m4, m30);
