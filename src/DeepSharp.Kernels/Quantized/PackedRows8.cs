@@ -108,15 +108,6 @@ internal static unsafe class PackedRows8
     private static Vector256<uint> ScaleWord(byte* head, int w) => Vector256.Load((uint*)(head + Rows8Pack.ScaleWordsOffset + 32 * w));
 
     /// <summary>
-    /// Bytes ahead of the block being read that the kernels streaming a group's blocks once (decode's one token, and
-    /// 2–3 tokens) prefetch. Why: each weight byte is used once and briefly, and the hardware prefetcher alone left
-    /// decode waiting on memory. `deepsharp bench -p 0 -n 64 --reps 2`, 2 threads, A/B: 1.5B Q4_K_M 30.5–32.2 →
-    /// 34.7–36.7 t/s, Q4_0 27.3–28.0 → 29.6–30.0 t/s; 2–8 KB ahead alike, 16 KB no better than none. (The 4-token
-    /// tiles compute longer per block and fetch the next group's block instead.)
-    /// </summary>
-    public const int StreamPrefetchBytes = 4096;
-
-    /// <summary>
     /// A packed Q4_0 block's 8 row scales, kept as the file's f16 bits (<see cref="Rows8Pack"/>), as floats. Why not
     /// floats in the layout: they made a block 160 bytes instead of the file's 144 — a tenth more memory traffic for
     /// decode, which streams the weights. The packer keeps infinite and NaN scales out, so the short widening serves.

@@ -145,7 +145,7 @@ internal static class TilesQ6KAvx512
     /// <summary>
     /// y [r] ← row r · x for the <paramref name="rows"/> rows from <paramref name="row0"/>, <paramref name="stride"/>
     /// bytes apart: decode's one token with each block unpacked in 512-bit steps (several rows per call, as
-    /// <see cref="RowsX4"/>), the weights prefetched 8 KB ahead (<see cref="TilesQ6K.PrefetchForDecode"/>).
+    /// <see cref="RowsX4"/>), the weights prefetched ahead (<see cref="TilesQ6K.PrefetchForDecode"/>).
     /// </summary>
     [MethodImpl(KernelLoop.Options)]
     public static void Rows(ref byte row0, nint stride, int rows, in Int8Row x, Span<float> y)
