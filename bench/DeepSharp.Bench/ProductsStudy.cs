@@ -10,8 +10,8 @@ namespace DeepSharp.Bench;
 
 /// <summary>
 /// Where decode's distance from the bandwidth ceiling lies: in one process, round after round, the ceiling's probe
-/// (a fresh 512 MiB buffer), a plain read of the very bytes one token's products read (every matrix of the file once,
-/// in the file's order, packed as the engine packs them), those products (each through <see cref="MatMul"/> as its
+/// (three 512 MiB buffers held at once), a plain read of the very bytes one token's products read (every matrix of
+/// the file once, in the file's order, packed as the engine packs them), those products (each through <see cref="MatMul"/> as its
 /// own dispatch) and the engine's whole decode step (on its own copies), each as a rate of weight bytes. Products
 /// below the plain read of their bytes: the kernels' streaming (access pattern, arithmetic, one stream per matrix);
 /// the plain read below the probe: where the bytes lie in physical memory, which the engine does not choose.
