@@ -113,7 +113,6 @@ internal static class TilesQ6K
     // reach ~87%, though in cache they compute about as fast (56 against 60–76 GB/s). One 110 MB matrix, 1 thread,
     // against none: 1 KB ahead 0.92x, 2 KB 1.02x (session 11's try: "3–6% slower"), 4–32 KB 1.11–1.36x. The AVX2 rows
     // measured 1.04x and 0.98x (1 and 2 threads, whole decode steps), so they have none.
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void PrefetchForDecode(ref byte blk) =>
         KernelLoop.Prefetch((byte*)Unsafe.AsPointer(ref blk) + KernelLoop.StreamPrefetchBytes, BlockBytes);
