@@ -98,7 +98,7 @@ internal static unsafe class PackedRows8Avx2
         var (acc, accMin) = (sums, mins);
         for (int b = b0; b < b1; b++, blk += Rows8Pack.Q4KBlockBytes)
         {
-            KernelLoop.Prefetch(blk + KernelLoop.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+            StreamPrefetch.Ahead(blk, Rows8Pack.Q4KBlockBytes);
             sbyte* xb = x.Q(t) + 256 * b;
             byte* head = blk + Rows8Pack.Q4KHeadOffset;
             var (s03, s47) = PackedRows8.Q4KScaleWords(head);
@@ -141,7 +141,7 @@ internal static unsafe class PackedRows8Avx2
     {
         for (int b = b0; b < b1; b++, blk += Rows8Pack.Q4_0BlockBytes)
         {
-            KernelLoop.Prefetch(blk + KernelLoop.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+            StreamPrefetch.Ahead(blk, Rows8Pack.Q4_0BlockBytes);
             sbyte* xb = x.Q(t) + 32 * b;
             var (lo0, hi0) = Products(blk + Rows8Pack.Q4_0QuantsOffset, xb, xb + 16, 2);
             var (lo1, hi1) = Products(blk + Rows8Pack.Q4_0QuantsOffset + 32, xb, xb + 16, 2);

@@ -52,7 +52,7 @@ internal static unsafe class PackedRows8Avx512
                 byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
                 for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4KBlockBytes)
                 {
-                    KernelLoop.Prefetch(blk + KernelLoop.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+                    StreamPrefetch.Ahead(blk, Rows8Pack.Q4KBlockBytes);
                     byte* head = blk + Rows8Pack.Q4KHeadOffset;
                     var (s03, s47) = ScaleLanes(head);
                     for (int t = 0; t < nT; t++) sumi[t] = Vector512<int>.Zero;
@@ -140,7 +140,7 @@ internal static unsafe class PackedRows8Avx512
                 byte* blk = p.Block(g, c0);   // a running pointer through the chunk (see Rows8Pack.Block)
                 for (int b = c0; b < c0 + chunk; b++, blk += Rows8Pack.Q4_0BlockBytes)
                 {
-                    KernelLoop.Prefetch(blk + KernelLoop.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+                    StreamPrefetch.Ahead(blk, Rows8Pack.Q4_0BlockBytes);
                     var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
                     var d = PackedRows8.Q4_0Scales(blk);
                     for (int t = 0; t < nT; t++)
@@ -268,7 +268,7 @@ internal static unsafe class PackedRows8Avx512
     private static void Q4KOneTokenBlock(byte* blk, Vector512<byte> m4, Vector512<byte> spread0, Vector512<byte> spread1, sbyte* x0,
         int* s0, float* d0, int b, ref Vector256<float> a0, ref Vector256<float> n0)
     {
-        KernelLoop.Prefetch(blk + KernelLoop.StreamPrefetchBytes, Rows8Pack.Q4KBlockBytes);
+        StreamPrefetch.Ahead(blk, Rows8Pack.Q4KBlockBytes);
         byte* head = blk + Rows8Pack.Q4KHeadOffset;
         var (s03, s47) = ScaleLanes(head);
         sbyte* xb = x0 + 256 * b;
@@ -418,7 +418,7 @@ internal static unsafe class PackedRows8Avx512
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Q4_0OneTokenBlock(byte* blk, Vector512<byte> m4, sbyte* x0, int* s0, float* d0, int b, Vector256<float> acc)
     {
-        KernelLoop.Prefetch(blk + KernelLoop.StreamPrefetchBytes, Rows8Pack.Q4_0BlockBytes);
+        StreamPrefetch.Ahead(blk, Rows8Pack.Q4_0BlockBytes);
         var (lo0, hi0, lo1, hi1) = Q4_0Nibbles(blk, m4);
         return Q4_0Step(lo0, hi0, lo1, hi1, PackedRows8.Q4_0Scales(blk), x0 + 32 * b, s0[b], d0[b], acc);
     }

@@ -108,14 +108,14 @@ internal static class TilesQ6K
     internal static unsafe void PrefetchAhead(ref byte blk) =>
         KernelLoop.Prefetch((byte*)Unsafe.AsPointer(ref blk) + PrefetchDistance, BlockBytes);
 
-    // Decode's 512-bit one-token rows prefetch KernelLoop.StreamPrefetchBytes ahead (into the next rows). Why: without
-    // it they streamed at ~70% of a plain read of their bytes at 1 thread on the Zen 5 host, where the packed kernels
-    // reach ~87%, though in cache they compute about as fast (56 against 60–76 GB/s). One 110 MB matrix, 1 thread,
-    // against none: 1 KB ahead 0.92x, 2 KB 1.02x (session 11's try: "3–6% slower"), 4–32 KB 1.11–1.36x. The AVX2 rows
-    // measured 1.04x and 0.98x (1 and 2 threads, whole decode steps), so they have none.
+    // Decode's 512-bit one-token rows prefetch StreamPrefetch.Bytes ahead (into the next rows) on the CPUs that gain by
+    // it. Why: without it they streamed at ~70% of a plain read of their bytes at 1 thread on the Zen 5 host, where the
+    // packed kernels reach ~87%, though in cache they compute about as fast (56 against 60–76 GB/s). One 110 MB matrix,
+    // 1 thread, against none: 1 KB ahead 0.92x, 2 KB 1.02x (session 11's try: "3–6% slower"), 4–32 KB 1.11–1.36x. The
+    // AVX2 rows measured 1.04x and 0.98x (1 and 2 threads, whole decode steps), so they have none.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void PrefetchForDecode(ref byte blk) =>
-        KernelLoop.Prefetch((byte*)Unsafe.AsPointer(ref blk) + KernelLoop.StreamPrefetchBytes, BlockBytes);
+        StreamPrefetch.Ahead((byte*)Unsafe.AsPointer(ref blk), BlockBytes);
 
     /// <summary>The block's f16 scale d, through the conversion table's first entry <paramref name="halves"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

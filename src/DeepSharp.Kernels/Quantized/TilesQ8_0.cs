@@ -262,7 +262,7 @@ internal static class TilesQ8_0
     /// y [8] ← a <see cref="Rows8Pack"/> Q8_0 or Q5_0 group's 8 rows · x (TBlock: <see cref="PackedQ8_0Block"/> or
     /// <see cref="PackedQ5_0Block"/>): decode's one token. The group's blocks lie one after another, so the weights
     /// arrive as one stream the hardware prefetcher follows (the file's 8 rows were 8 streams it lost, held up by
-    /// software prefetches), prefetched <see cref="KernelLoop.StreamPrefetchBytes"/> ahead as well; and each block's 8
+    /// software prefetches), prefetched <see cref="StreamPrefetch.Bytes"/> ahead as well where this CPU gains by it; and each block's 8
     /// scales are widened and multiplied by the token's in three vector steps, lane k then spread to row k's steps,
     /// instead of a table lookup, a multiply and a broadcast per row. Without AVX-VNNI the sign moves the other way than
     /// in <see cref="Lanes"/>: |x| once per block for all 8 rows, and each row's values with x's signs
@@ -294,7 +294,7 @@ internal static class TilesQ8_0
         for (int b = b0; b < b1; b++)
         {
             ref byte blk = ref *(group + b * TBlock.Bytes);
-            KernelLoop.Prefetch(group + b * TBlock.Bytes + KernelLoop.StreamPrefetchBytes, TBlock.Bytes);
+            StreamPrefetch.Ahead(group + b * TBlock.Bytes, TBlock.Bytes);
             var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
             var shared = PackedShared(xq);
             var d = Float.HalfVector.ToSingleFinite((short*)Unsafe.AsPointer(ref blk)) * Vector256.Create(Unsafe.Add(ref xd, b));

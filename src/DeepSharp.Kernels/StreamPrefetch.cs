@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace DeepSharp.Kernels;
+
+/// <summary>
+/// How far ahead of the block being read decode's weight-streaming kernels prefetch in software (the packed Q4_0,
+/// Q4_K, Q8_0 and Q5_0 one-token kernels, the packed Q4 kernels' 2–3 tokens, the 512-bit Q6_K rows), chosen once per
+/// process for this CPU, or set by <c>DEEPSHARP_STREAM_PREFETCH</c> (bytes, a multiple of 64; 0: none).
+/// Why per CPU: each weight byte is used once and briefly, and whether the hardware prefetcher alone keeps up differs
+/// between microarchitectures that share every instruction set. Whole decode steps, one process, the two forms
+/// switched between runs of 48–64 tokens (1 / 2 threads): on a Zen 5 (AMD family 1Ah, session 24) 8 KB ahead against
+/// none made the packed Q8_0 kernel 1.25x / 1.21x faster (1.5B), 1.18x / 1.09x (0.5B), the Q6_K rows 1.10x / 1.03x
+/// (Q4_K_M file), and against the 4 KB used before, the packed Q4 kernels 1.04x / 1.10x (Q4_0), 1.03x / 1.01x
+/// (Q4_K_M); on a Zen 4 (family 19h, session 25) none against 8 KB was faster: 1.5B Q8_0 1.05x / 1.12x, 0.5B Q8_0
+/// 1.05x / 1.12x, Q4_K_M 1.19x / 1.01x, Q4_0 1.01x / 1.00x. Only the CPU measured to gain gets it; elsewhere
+/// (other families, Intel, unknown) decode relies on the hardware prefetcher, as llama.cpp's kernels do.
+/// </summary>
+public static class StreamPrefetch
+{
+    public const string EnvironmentVariable = "DEEPSHARP_STREAM_PREFETCH";
+
+    /// <summary>The distance where it was measured to pay (AMD family 1Ah, Zen 5).</summary>
+    public const int ZenFiveBytes = 8192;
+
+    /// <summary>The distance in bytes this process's kernels prefetch ahead; 0: they do not.</summary>
+    /// <remarks>A static readonly field: once the class is initialized, the JIT's optimized code takes it as a constant,
+    /// so the kernels' check costs nothing and, where it is 0, their prefetch disappears.</remarks>
+    public static readonly int Bytes = Select(Environment.GetEnvironmentVariable(EnvironmentVariable), CpuIdentity.Current);
+
+    /// <summary>The distance for a <c>DEEPSHARP_STREAM_PREFETCH</c> value (null or empty: this CPU's) on <paramref name="cpu"/>.</summary>
+    public static int Select(string? forced, CpuIdentity cpu)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        if (string.IsNullOrWhiteSpace(forced)) return cpu is { Vendor: CpuIdentity.Amd, Family: 0x1A } ? ZenFiveBytes : 0;
+        if (!int.TryParse(forced.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int bytes) || bytes % 64 != 0 || bytes > 1 << 20)
+            throw new InvalidOperationException(
+                $"{EnvironmentVariable}='{forced}' is not a distance in bytes: a multiple of 64 from 0 (none) to 1048576");
+        return bytes;
+    }
+
+    /// <summary>
+    /// Prefetches the cache lines of [p + <see cref="Bytes"/>, … + <paramref name="bytes"/>) where this CPU streams with
+    /// a software prefetch; does nothing elsewhere. Never faults, past the end of a matrix included.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Ahead(byte* p, int bytes)
+    {
+        if (Bytes != 0) KernelLoop.Prefetch(p + Bytes, bytes);
+    }
+}
+
+/// <summary>The CPU's vendor string and family as CPUID reports them (x86); elsewhere an empty vendor and family 0.</summary>
+public sealed record CpuIdentity(string Vendor, int Family)
+{
+    public const string Amd = "AuthenticAMD";
+
+    /// <summary>This machine's.</summary>
+    public static CpuIdentity Current { get; } = Read();
+
+    private static CpuIdentity Read()
+    {
+        if (!X86Base.IsSupported) return new CpuIdentity("", 0);
+        var (_, b, c, d) = X86Base.CpuId(0, 0);
+        Span<int> vendor = [b, d, c];   // CPUID 0 spells the vendor in EBX, EDX, ECX
+        string name = System.Text.Encoding.ASCII.GetString(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vendor));
+        int eax = X86Base.CpuId(1, 0).Eax;
+        return new CpuIdentity(name, FamilyOf(eax));
+    }
+
+    /// <summary>The family from CPUID leaf 1's EAX: the base family, plus the extended family where the base is 0Fh.</summary>
+    public static int FamilyOf(int eax)
+    {
+        int baseFamily = (eax >> 8) & 0xF;
+        return baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily;
+    }
+}
