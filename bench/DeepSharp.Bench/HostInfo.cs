@@ -6,13 +6,15 @@ namespace DeepSharp.Bench;
 /// <summary>
 /// What machine a table was measured on, printed above it. Why: the same project's sessions have run on a Zen 5 host
 /// (AVX-VNNI, full-width AVX-512) and on a Zen 4 host (no AVX-VNNI: the Q8_0/Q5_0 kernels take their byte
-/// multiply-add path, and 512-bit operations run at half rate), with different ratios; the table should say which.
+/// multiply-add path, and 512-bit operations run at half rate), with different ratios, and decode's software prefetch is
+/// chosen per CPU (<see cref="StreamPrefetch"/>); the table should say which.
 /// </summary>
 internal static class HostInfo
 {
     public static string Describe() =>
         $"host: {Cpu()}, {Environment.ProcessorCount} logical CPUs; kernels: {KernelIsaSelection.Current}, int8 products: " +
-        (AvxVnni.IsSupported ? "AVX-VNNI" : "byte multiply-add (no AVX-VNNI)");
+        (AvxVnni.IsSupported ? "AVX-VNNI" : "byte multiply-add (no AVX-VNNI)") +
+        (StreamPrefetch.Bytes > 0 ? $", decode prefetch {StreamPrefetch.Bytes} bytes ahead" : ", decode prefetch none");
 
     // The first processor's model name, family and model from /proc/cpuinfo (Linux), else the OS's description.
     private static string Cpu()
