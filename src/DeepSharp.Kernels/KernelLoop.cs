@@ -17,7 +17,8 @@ internal static unsafe class KernelLoop
 
     /// <summary>
     /// Prefetches the cache lines of [p, p + bytes) into every level, for loops that read weights from memory faster
-    /// than the hardware prefetcher runs ahead (see <see cref="StreamPrefetch"/>). Never faults, past the end of a matrix included.
+    /// than the hardware prefetcher runs ahead (see <see cref="StreamPrefetch"/>). Never faults, past the end of a matrix
+    /// included.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch(byte* p, int bytes)

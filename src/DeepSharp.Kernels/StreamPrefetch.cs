@@ -14,8 +14,10 @@ namespace DeepSharp.Kernels;
 /// none made the packed Q8_0 kernel 1.25x / 1.21x faster (1.5B), 1.18x / 1.09x (0.5B), the Q6_K rows 1.10x / 1.03x
 /// (Q4_K_M file), and against the 4 KB used before, the packed Q4 kernels 1.04x / 1.10x (Q4_0), 1.03x / 1.01x
 /// (Q4_K_M); on a Zen 4 (family 19h, session 25) none against 8 KB was faster: 1.5B Q8_0 1.05x / 1.12x, 0.5B Q8_0
-/// 1.05x / 1.12x, Q4_K_M 1.19x / 1.01x, Q4_0 1.01x / 1.00x. Only the CPU measured to gain gets it; elsewhere
-/// (other families, Intel, unknown) decode relies on the hardware prefetcher, as llama.cpp's kernels do.
+/// 1.05x / 1.12x, Q4_K_M 1.19x / 1.01x, Q4_0 1.01x / 1.00x, and against the 4 KB of before, Q4_K_M 1.11x / 1.07x,
+/// Q4_0 1.01x / 0.97x. Only the CPU measured to gain gets it; elsewhere (other families, Intel, unknown) decode relies
+/// on the hardware prefetcher, as llama.cpp's kernels do. (History: the packed Q4 kernels prefetched 4 KB ahead on every
+/// CPU from session 6 to 23, measured then on 4 KiB pages; session 24 made it 8 KB for every streaming kernel.)
 /// </summary>
 public static class StreamPrefetch
 {
