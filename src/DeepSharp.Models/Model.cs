@@ -29,13 +29,15 @@ public sealed class Model : IDisposable
 
     /// <summary>
     /// Opens <paramref name="path"/> and builds its architecture. Throws FileNotFoundException, GgufFormatException
-    /// (not a sound GGUF), UnsupportedArchitectureException, MissingTensorException or ModelFormatException.
+    /// (not a sound GGUF), UnsupportedArchitectureException, MissingTensorException or ModelFormatException; and
+    /// InvalidOperationException or PlatformNotSupportedException for a bad kernel setting (<see cref="Kernels.KernelSettings"/>).
     /// </summary>
     public static Model Load(string path, LoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         options ??= new LoadOptions();
         options.Validate();
+        Kernels.KernelSettings.Check(Environment.GetEnvironmentVariable);
         var file = GgufFile.Open(path);
         try
         {
