@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace DeepSharp.Kernels;
 
@@ -50,31 +49,5 @@ public static class StreamPrefetch
     public static unsafe void Ahead(byte* p, int bytes)
     {
         if (Bytes != 0) KernelLoop.Prefetch(p + Bytes, bytes);
-    }
-}
-
-/// <summary>The CPU's vendor string and family as CPUID reports them (x86); elsewhere an empty vendor and family 0.</summary>
-public sealed record CpuIdentity(string Vendor, int Family)
-{
-    public const string Amd = "AuthenticAMD";
-
-    /// <summary>This machine's.</summary>
-    public static CpuIdentity Current { get; } = Read();
-
-    private static CpuIdentity Read()
-    {
-        if (!X86Base.IsSupported) return new CpuIdentity("", 0);
-        var (_, b, c, d) = X86Base.CpuId(0, 0);
-        Span<int> vendor = [b, d, c];   // CPUID 0 spells the vendor in EBX, EDX, ECX
-        string name = System.Text.Encoding.ASCII.GetString(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vendor));
-        int eax = X86Base.CpuId(1, 0).Eax;
-        return new CpuIdentity(name, FamilyOf(eax));
-    }
-
-    /// <summary>The family from CPUID leaf 1's EAX: the base family, plus the extended family where the base is 0Fh.</summary>
-    public static int FamilyOf(int eax)
-    {
-        int baseFamily = (eax >> 8) & 0xF;
-        return baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily;
     }
 }

@@ -262,9 +262,9 @@ internal static class TilesQ8_0
     /// y [8] ← a <see cref="Rows8Pack"/> Q8_0 or Q5_0 group's 8 rows · x (TBlock: <see cref="PackedQ8_0Block"/> or
     /// <see cref="PackedQ5_0Block"/>): decode's one token. The group's blocks lie one after another, so the weights
     /// arrive as one stream the hardware prefetcher follows (the file's 8 rows were 8 streams it lost, held up by
-    /// software prefetches), prefetched <see cref="StreamPrefetch.Bytes"/> ahead as well where this CPU gains by it; and each block's 8
-    /// scales are widened and multiplied by the token's in three vector steps, lane k then spread to row k's steps,
-    /// instead of a table lookup, a multiply and a broadcast per row. Without AVX-VNNI the sign moves the other way than
+    /// software prefetches), prefetched <see cref="StreamPrefetch.Bytes"/> ahead as well where this CPU gains by it;
+    /// and each block's 8 scales are widened and multiplied by the token's in three vector steps, lane k then spread to
+    /// row k's steps, instead of a table lookup, a multiply and a broadcast per row. Without AVX-VNNI the sign moves the other way than
     /// in <see cref="Lanes"/>: |x| once per block for all 8 rows, and each row's values with x's signs
     /// (<see cref="PackedLanes"/>), one operation per row fewer — which needs no value of −128 (its negation does not
     /// fit a byte): <see cref="Rows8Pack"/> packs no Q8_0 matrix that has one. Same integer lanes and float steps per row
