@@ -72,6 +72,41 @@ public sealed class PackedVecDotTests
         GC.KeepAlive(keep);
     }
 
+    // The unsigned-pair Q5_0 decode kernel (PackedQ5_0Avx512) called directly wherever AVX-512 VBMI runs, so that a host
+    // with AVX-VNNI, whose decode takes the biased dpbusd form instead, still checks it: plain packs whole, and a chunked
+    // one (3072 columns: chunks of 48 blocks) chunk by chunk through the accumulators, as IntegerTiles.DecodeChunked calls it.
+    [Theory]
+    [InlineData(32)]
+    [InlineData(544)]
+    [InlineData(3072)]
+    public unsafe void The_unsigned_pair_Q5_0_decode_kernel_sums_as_the_scalar_reference(int cols)
+    {
+        if (!IntegerDotAvx2.FifthBitsByMultiShift) return;   // no AVX-512 VBMI here, or a narrower path forced
+        const int rows = 24;
+        var (w, keep) = TestData.Weight(QuantType.Q5_0, rows, cols, seed: cols + 61);
+        PlantScales(w, keep);
+        Assert.True(w.PrepareForMatMul());
+        var p = w.Packed!;
+        var (_, act) = Activations(3, cols, seed: cols + 67);
+        var acc = stackalloc System.Runtime.Intrinsics.Vector256<float>[8];
+        for (int t = 0; t < 3; t++)
+            for (int g = 0; g < p.Groups; g++)
+            {
+                var y = new float[8];
+                for (int c0 = 0; c0 < p.Blocks; c0 += p.ChunkBlocks)
+                {
+                    if (c0 == 0) new Span<System.Runtime.Intrinsics.Vector256<float>>(acc, 8).Clear();
+                    bool last = c0 + p.ChunkBlocks == p.Blocks;
+                    PackedQ5_0Avx512.Rows8Range(p.Block(g, c0) - (long)c0 * Rows8Pack.Q5_0BlockBytes, act.Row(t), c0, c0 + p.ChunkBlocks,
+                        acc, last ? y : default);
+                }
+                for (int k = 0; k < 8; k++)
+                    TestData.AssertSameBits(IntegerDot.Dot(KernelIsa.Scalar, QuantType.Q5_0, w.Row(8 * g + k), act.Row(t)), y[k],
+                        $"cols={cols} t={t} row={8 * g + k}");
+            }
+        GC.KeepAlive(keep);
+    }
+
     // Of a chunked pack (3072 columns) a view shares whole batches of 8 groups only (64 rows); experts of 16 rows there
     // keep the file's layout, and every view multiplies as the reference either way.
     [Theory]

@@ -116,7 +116,11 @@ internal static class TilesQ8_0
         // permute doubles each row's qh in every qword of its half, and one multishift puts each value's fifth bit at
         // bit 4, as Q5_0Biased does for one row. The same bytes as two Biased calls.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<byte> BiasedPair(ref byte blk, nint k)
+        public static Vector512<byte> BiasedPair(ref byte blk, nint k) => UnsignedPair(ref blk, k) + Vector512.Create((byte)112);
+
+        /// <summary>Rows k and k + 1's values as unsigned 5-bit bytes q (the stored q − 16 is <see cref="Weights"/>), unpacked as <see cref="BiasedPair"/> describes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<byte> UnsignedPair(ref byte blk, nint k)
         {
             nint at = Rows8Pack.Q5_0RowsOffset + 20 * k;
             bool fromEnd = k >= 4;
@@ -126,7 +130,7 @@ internal static class TilesQ8_0
             var qh = Avx512Vbmi.PermuteVar64x8(v, fromEnd ? PairQhFromEnd : PairQhFromStart);
             var fifth = Avx512Vbmi.MultiShift(PairFifthBitShifts, qh.AsUInt64());
             // 0xF8: A | (B & C) — the nibbles, and bit 4 of the multishift's bytes.
-            return Avx512F.TernaryLogic(nibbles, fifth, Vector512.Create((byte)0x10), 0xF8) + Vector512.Create((byte)112);
+            return Avx512F.TernaryLogic(nibbles, fifth, Vector512.Create((byte)0x10), 0xF8);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -283,6 +287,11 @@ internal static class TilesQ8_0
     public static unsafe void Rows8PackedRange<TBlock>(byte* blocks, in Int8Row x, int b0, int b1, Vector256<float>* acc, Span<float> y)
         where TBlock : struct, IBlock
     {
+        if (typeof(TBlock) == typeof(PackedQ5_0Block) && PackedQ5_0Avx512.Applies)
+        {
+            PackedQ5_0Avx512.Rows8Range(blocks, x, b0, b1, acc, y);
+            return;
+        }
         ref sbyte q = ref MemoryMarshal.GetReference(x.Quants);
         ref float xd = ref MemoryMarshal.GetReference(x.Scales);
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -512,7 +521,7 @@ internal static class TilesQ8_0
 
     // y [at .. at + 4] ← the four accumulators' sums (IntegerDotAvx2.Reduce4: Reduce's order, four at a time).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Span<float> y, int at, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3) =>
+    internal static void Store(Span<float> y, int at, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3) =>
         IntegerDotAvx2.Reduce4(r0, r1, r2, r3).StoreUnsafe(ref MemoryMarshal.GetReference(y.Slice(at, 4)));
 
     // Four rows are four short streams the hardware prefetcher keeps losing at each new tile: fetch the next tile's
