@@ -46,9 +46,8 @@ internal static unsafe class PackedQ5_0Avx512
         {
             byte* blk = blocks + b * Rows8Pack.Q5_0BlockBytes;
             StreamPrefetch.Ahead(blk, Rows8Pack.Q5_0BlockBytes);
-            // The token's block in both halves, and 16·Σx by 4 for every row.
-            var xq = Vector256.LoadUnsafe(ref q, (nuint)(32 * b));
-            var xx = Halves512.Join(xq.AsByte(), xq.AsByte()).AsSByte();
+            // The token's block in both halves (one broadcast load), and 16·Σx by 4 for every row.
+            var xx = Halves512.Broadcast((sbyte*)Unsafe.AsPointer(ref Unsafe.Add(ref q, 32 * b)));
             var offset = IntegerDotAvx512.UnsignedLanes(sixteen, xx);
             var d = Float.HalfVector.ToSingleFinite((short*)blk) * Vector256.Create(Unsafe.Add(ref xd, b));
             var f01 = PairLanes(blk, 0, xx, offset);
