@@ -123,11 +123,13 @@ internal static class TilesQ6KAvx512
     // hold groups 0 and 1 of the half in their low nibbles and groups 2 and 3 in their high ones, qh's 32 bytes the
     // top 2 bits of all four (bits 0-1, 2-3, 4-5, 6-7 for groups 0-3).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<byte> Low, Vector512<byte> High) Half(ref byte blk, int n, Vector512<ushort> up, Vector512<ushort> down,
+    private static unsafe (Vector512<byte> Low, Vector512<byte> High) Half(ref byte blk, int n, Vector512<ushort> up, Vector512<ushort> down,
         Vector512<byte> m4, Vector512<byte> m30)
     {
         var ql = Vector512.LoadUnsafe(ref blk, (nuint)(64 * n));
-        var qh = Twice(Vector256.LoadUnsafe(ref blk, (nuint)(128 + 32 * n))).AsUInt16();
+        // qh in both halves by one broadcast load (a load and an insert before: in-process A/B at 1 thread, 1.02x in
+        // cache, 1.01–1.04x streamed, same bits).
+        var qh = Halves512.Broadcast((sbyte*)Unsafe.AsPointer(ref Unsafe.Add(ref blk, 128 + 32 * n))).AsUInt16();
         return ((ql & m4) | (Avx512BW.ShiftLeftLogicalVariable(qh, up).AsByte() & m30),
             (Avx512BW.ShiftRightLogical(ql.AsUInt16(), 4).AsByte() & m4) | (Avx512BW.ShiftRightLogicalVariable(qh, down).AsByte() & m30));
     }
@@ -176,10 +178,6 @@ internal static class TilesQ6KAvx512
             y[r] = IntegerDotAvx2.Reduce(acc);
         }
     }
-
-    // v in both 256-bit halves.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> Twice(Vector256<byte> v) => Halves512.Join(v, v);
 
     // The block's 8 exact int32 lanes for one token: Σ scale · value · activation less 32 · Σ scale · (16-value sums).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
