@@ -63,13 +63,7 @@ internal static unsafe class PackedQ5_0Avx512
             a6 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k6), f67.GetLower(), a6);
             a7 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k7), f67.GetUpper(), a7);
         }
-        if (y.IsEmpty)
-        {
-            (acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]) = (a0, a1, a2, a3, a4, a5, a6, a7);
-            return;
-        }
-        TilesQ8_0.Store(y, 0, a0, a1, a2, a3);
-        TilesQ8_0.Store(y, 4, a4, a5, a6, a7);
+        TilesQ8_0.FinishRange(acc, y, a0, a1, a2, a3, a4, a5, a6, a7);
     }
 
     // Rows k and k + 1's exact lanes Σ (q − 16)·x by 4 (row k in the low half), converted to float (exactly: |lane| ≤ 4·16·127).

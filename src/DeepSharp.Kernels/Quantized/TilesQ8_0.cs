@@ -320,6 +320,18 @@ internal static class TilesQ8_0
             a6 = PackedStep(PackedLanes(v6, xq, shared), Avx2.PermuteVar8x32(d, k6), a6);
             a7 = PackedStep(PackedLanes(v7, xq, shared), Avx2.PermuteVar8x32(d, k7), a7);
         }
+        FinishRange(acc, y, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    /// <summary>
+    /// The end of a group's decode range (<see cref="Rows8PackedRange{TBlock}"/>, <see cref="PackedQ5_0Avx512.Rows8Range"/>):
+    /// the 8 accumulators back to <paramref name="acc"/> when <paramref name="y"/> is empty (a chunk of a chunked pack),
+    /// else each one's lanes summed into y [k].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void FinishRange(Vector256<float>* acc, Span<float> y, Vector256<float> a0, Vector256<float> a1, Vector256<float> a2,
+        Vector256<float> a3, Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
+    {
         if (y.IsEmpty)
         {
             (acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]) = (a0, a1, a2, a3, a4, a5, a6, a7);
@@ -521,7 +533,7 @@ internal static class TilesQ8_0
 
     // y [at .. at + 4] ← the four accumulators' sums (IntegerDotAvx2.Reduce4: Reduce's order, four at a time).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Store(Span<float> y, int at, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3) =>
+    private static void Store(Span<float> y, int at, Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3) =>
         IntegerDotAvx2.Reduce4(r0, r1, r2, r3).StoreUnsafe(ref MemoryMarshal.GetReference(y.Slice(at, 4)));
 
     // Four rows are four short streams the hardware prefetcher keeps losing at each new tile: fetch the next tile's
