@@ -50,25 +50,21 @@ internal static unsafe class PackedQ5_0Avx512
             var xx = Halves512.Broadcast((sbyte*)Unsafe.AsPointer(ref Unsafe.Add(ref q, 32 * b)));
             var offset = IntegerDotAvx512.UnsignedLanes(sixteen, xx);
             var d = Float.HalfVector.ToSingleFinite((short*)blk) * Vector256.Create(Unsafe.Add(ref xd, b));
-            var f01 = PairLanes(blk, 0, xx, offset);
-            a0 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k0), f01.GetLower(), a0);
-            a1 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k1), f01.GetUpper(), a1);
-            var f23 = PairLanes(blk, 2, xx, offset);
-            a2 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k2), f23.GetLower(), a2);
-            a3 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k3), f23.GetUpper(), a3);
-            var f45 = PairLanes(blk, 4, xx, offset);
-            a4 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k4), f45.GetLower(), a4);
-            a5 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k5), f45.GetUpper(), a5);
-            var f67 = PairLanes(blk, 6, xx, offset);
-            a6 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k6), f67.GetLower(), a6);
-            a7 = Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, k7), f67.GetUpper(), a7);
+            (a0, a1) = PairStep(blk, 0, xx, offset, d, k0, k1, a0, a1);
+            (a2, a3) = PairStep(blk, 2, xx, offset, d, k2, k3, a2, a3);
+            (a4, a5) = PairStep(blk, 4, xx, offset, d, k4, k5, a4, a5);
+            (a6, a7) = PairStep(blk, 6, xx, offset, d, k6, k7, a6, a7);
         }
         TilesQ8_0.FinishRange(acc, y, a0, a1, a2, a3, a4, a5, a6, a7);
     }
 
-    // Rows k and k + 1's exact lanes Σ (q − 16)·x by 4 (row k in the low half), converted to float (exactly: |lane| ≤ 4·16·127).
+    // Rows k and k + 1 of the block: their exact lanes Σ (q − 16)·x by 4 (row k in the low half), converted to float
+    // (exactly: |lane| ≤ 4·16·127), each into its row's accumulator with its scale product (lane kA / kB of d).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> PairLanes(byte* blk, nint k, Vector512<sbyte> xx, Vector512<int> offset) =>
-        Avx512F.ConvertToVector512Single(
-            IntegerDotAvx512.UnsignedLanes(TilesQ8_0.PackedQ5_0Block.UnsignedPair(ref *blk, k), xx) - offset);
+    private static (Vector256<float>, Vector256<float>) PairStep(byte* blk, nint k, Vector512<sbyte> xx, Vector512<int> offset,
+        Vector256<float> d, Vector256<int> kA, Vector256<int> kB, Vector256<float> accA, Vector256<float> accB)
+    {
+        var f = Avx512F.ConvertToVector512Single(IntegerDotAvx512.UnsignedLanes(TilesQ8_0.PackedQ5_0Block.UnsignedPair(ref *blk, k), xx) - offset);
+        return (Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, kA), f.GetLower(), accA), Fma.MultiplyAdd(Avx2.PermuteVar8x32(d, kB), f.GetUpper(), accB));
+    }
 }
