@@ -268,11 +268,12 @@ internal static class TilesQ8_0
     /// arrive as one stream the hardware prefetcher follows (the file's 8 rows were 8 streams it lost, held up by
     /// software prefetches), prefetched <see cref="StreamPrefetch.Bytes"/> ahead as well where this CPU gains by it;
     /// and each block's 8 scales are widened and multiplied by the token's in three vector steps, lane k then spread to
-    /// row k's steps, instead of a table lookup, a multiply and a broadcast per row. Without AVX-VNNI the sign moves the other way than
-    /// in <see cref="Lanes"/>: |x| once per block for all 8 rows, and each row's values with x's signs
+    /// row k's steps, instead of a table lookup, a multiply and a broadcast per row. Without AVX-VNNI the sign moves the
+    /// other way than in <see cref="Lanes"/>: |x| once per block for all 8 rows, and each row's values with x's signs
     /// (<see cref="PackedLanes"/>), one operation per row fewer — which needs no value of −128 (its negation does not
     /// fit a byte): <see cref="Rows8Pack"/> packs no Q8_0 matrix that has one. Same integer lanes and float steps per row
-    /// as <see cref="Rows8{TBlock}"/>: bit-identical.
+    /// as <see cref="Rows8{TBlock}"/>: bit-identical. (Q5_0 groups without AVX-VNNI but with AVX-512 VBMI take
+    /// <see cref="PackedQ5_0Avx512"/> instead, from <see cref="Rows8PackedRange{TBlock}"/>.)
     /// </summary>
     public static unsafe void Rows8Packed<TBlock>(byte* group, in Int8Row x, Span<float> y) where TBlock : struct, IBlock =>
         Rows8PackedRange<TBlock>(group, x, 0, x.Scales.Length, null, y);
