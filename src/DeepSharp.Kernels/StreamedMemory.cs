@@ -54,22 +54,21 @@ public static unsafe partial class StreamedMemory
     private static partial int Madvise(void* address, nuint length, int advice);
 }
 
-/// <summary><see cref="StreamedMemory"/> owned by an object: freed when the last reference to it is gone.</summary>
+/// <summary>
+/// A piece of <see cref="StreamedMemory"/> owned by an object, cut from a region that <see cref="StreamedArena"/> shares
+/// between pieces: the region is freed when no piece of it is referred to any more.
+/// </summary>
 internal sealed unsafe class StreamedBuffer
 {
+    private readonly StreamedRegion _region;   // kept alive by every piece cut from it
+
     public StreamedBuffer(long bytes)
     {
         Length = bytes;
-        Data = StreamedMemory.Allocate(bytes);
-        GC.AddMemoryPressure(bytes);
+        (_region, nint data) = StreamedArena.Shared.Take(bytes);
+        Data = (byte*)data;
     }
 
     public byte* Data { get; }
     public long Length { get; }
-
-    ~StreamedBuffer()
-    {
-        StreamedMemory.Free(Data);
-        GC.RemoveMemoryPressure(Length);
-    }
 }

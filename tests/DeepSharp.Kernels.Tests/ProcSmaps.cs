@@ -33,4 +33,11 @@ internal static class ProcSmaps
     /// <summary>The mapping's resident bytes (its Rss field, in kB).</summary>
     public static long ResidentBytes(nint address) =>
         long.Parse(Field(address, "Rss:").Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+
+    /// <summary>Whether the kernel gives transparent huge pages where they are advised (they are not switched off).</summary>
+    public static bool HugePagesOffered() =>
+        !File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled").Contains("[never]", StringComparison.Ordinal);
+
+    /// <summary>Whether the kernel marks the mapping holding <paramref name="address"/> eligible for huge pages (it was advised them).</summary>
+    public static bool HugePageEligible(nint address) => Field(address, "THPeligible:") == "1";
 }

@@ -4,7 +4,7 @@ using DeepSharp.Kernels.Quantized;
 
 namespace DeepSharp.Kernels.Tests;
 
-/// <summary>A file's matrix that no packed layout takes is copied into streamed memory at load, unchanged.</summary>
+/// <summary>A file's matrix that no packed layout takes is copied into streamed memory at load, unchanged, whatever its size.</summary>
 public sealed unsafe class StreamedCopyTests : IDisposable
 {
     private const int Cols = 256;
@@ -35,14 +35,14 @@ public sealed unsafe class StreamedCopyTests : IDisposable
         var (address, length) = big.ProductMemory;
         Assert.NotEqual(mapped, address);
         Assert.Equal(BigRows * big.RowBytes, length);
-        if (OperatingSystem.IsLinux()) Assert.Equal(0, address % StreamedMemory.HugePageBytes);
+        if (OperatingSystem.IsLinux()) Assert.Equal(ProcSmaps.HugePagesOffered(), ProcSmaps.HugePageEligible(address));
         for (long r = 0; r < BigRows; r++)
             Assert.True(big.Row(r).SequenceEqual(_big.AsSpan((int)(r * 210), 210)), $"row {r}");
         if (OperatingSystem.IsLinux()) Assert.InRange(ProcSmaps.ResidentBytes(mapped), 0, 1L << 20);   // read through the file
     }
 
     [Fact]
-    public void A_small_matrix_stays_in_the_mapping()
+    public void A_small_matrix_is_copied_too_into_memory_advised_huge_pages()
     {
         using var file = GgufFile.Open(_path);
         var small = QTensor.FromGguf(file, file.FindTensor("small")!);
@@ -50,7 +50,12 @@ public sealed unsafe class StreamedCopyTests : IDisposable
 
         small.PrepareForMatMul();
 
-        Assert.Equal((mapped, SmallRows * small.RowBytes), small.ProductMemory);
+        var (address, length) = small.ProductMemory;
+        Assert.NotEqual(mapped, address);
+        Assert.Equal(SmallRows * small.RowBytes, length);
+        if (OperatingSystem.IsLinux()) Assert.Equal(ProcSmaps.HugePagesOffered(), ProcSmaps.HugePageEligible(address));
+        for (long r = 0; r < SmallRows; r++)
+            Assert.True(small.Row(r).SequenceEqual(_small.AsSpan((int)(r * 210), 210)), $"row {r}");
     }
 
     private static byte[] RandomBytes(long n, int seed)

@@ -33,9 +33,7 @@ public sealed unsafe class StreamedMemoryTests
         try
         {
             new Span<byte>(data, (int)bytes).Fill(1);
-            // The kernel marks an advised region THPeligible when transparent huge pages are not switched off.
-            bool offered = !File.ReadAllText("/sys/kernel/mm/transparent_hugepage/enabled").Contains("[never]", StringComparison.Ordinal);
-            Assert.Equal(offered, ProcSmaps.Field((nint)data, "THPeligible:") == "1");
+            Assert.Equal(ProcSmaps.HugePagesOffered(), ProcSmaps.HugePageEligible((nint)data));
         }
         finally
         {

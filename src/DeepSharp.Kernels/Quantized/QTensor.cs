@@ -76,9 +76,10 @@ public sealed unsafe class QTensor
     /// that use it (AVX2, AVX-512); for Q8_0 and Q5_0 matrices, 8 rows' blocks side by side (AVX2, AVX-512). Call at load, for
     /// matrices used in products only. A tensor read from a GGUF file is read through the file rather than the
     /// mapping, so its mapped pages never become resident: memory holds the packed copy (the file's size for every packed
-    /// type) instead of the file's bytes, not both. A file's matrix of 2 MiB or more that no packed layout takes (Q6_K,
-    /// Q5_K, F16, ...) is copied as it is into <see cref="StreamedMemory"/>, the same way: the mapping's pages are 4 KiB
-    /// ones, which a product streams more slowly (see <see cref="StreamedMemory"/>). Returns whether a packed copy exists.
+    /// type) instead of the file's bytes, not both. A file's matrix that no packed layout takes (Q6_K, Q5_K, F16, ...) is
+    /// copied as it is into streamed memory, the same way: the mapping's pages are 4 KiB ones, which a product streams
+    /// more slowly (see <see cref="StreamedMemory"/>); since the copies share 2 MiB pages (<see cref="StreamedArena"/>),
+    /// small matrices are copied too (before, only those of 2 MiB or more). Returns whether a packed copy exists.
     /// </summary>
     public bool PrepareForMatMul()
     {
@@ -86,7 +87,7 @@ public sealed unsafe class QTensor
         {
             if (Packed is null && Rows8Pack.Handles(Type, Rows) && PacksOn(KernelIsaSelection.Current))
                 Packed = Rows8Pack.Build(Type, Cols, Rows, RowBytes, ReadRows);
-            if (Packed is null && _resident is null && _file is not null && Rows * RowBytes >= StreamedMemory.HugePageBytes)
+            if (Packed is null && _resident is null && _file is not null)
                 CopyToStreamedMemory();
             return Packed is not null;
         }
