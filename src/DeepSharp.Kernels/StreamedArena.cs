@@ -1,17 +1,24 @@
 namespace DeepSharp.Kernels;
 
 /// <summary>
-/// Hands out <see cref="StreamedBuffer"/>s one after another from regions of whole 2 MiB pages, so that every byte
-/// of the weights lies in a 2 MiB page. Why: a buffer of its own per matrix left each matrix's tail (under 2 MiB) and
-/// every matrix under 2 MiB in 4 KiB pages — 22% of the 1.5B Q4_K_M file's bytes (760 of 983 MB anonymous memory in
-/// huge pages, /proc smaps) — and whole decode at 1 thread ran 1.05–1.15x faster with every buffer in 2 MiB pages
-/// (session 27, the Zen 4 host). Rounding each buffer up to whole pages cost 185 MB of resident memory; regions shared
-/// by the matrices in the order they are made waste at most the untouched part of one page per region.
+/// Hands out <see cref="StreamedBuffer"/>s from regions of whole 2 MiB pages, so that every byte of the weights lies
+/// in a 2 MiB page. Why: a buffer of its own per matrix left each matrix's tail (under 2 MiB) and every matrix under
+/// 2 MiB in 4 KiB pages — 22% of the 1.5B Q4_K_M file's bytes (760 of 983 MB anonymous memory in huge pages, /proc
+/// smaps) — and whole decode at 1 thread ran 1.05–1.15x faster with every buffer in 2 MiB pages (session 27, the Zen 4
+/// host). Rounding each buffer up to whole pages instead cost 185 MB of resident memory. Linux only, where the advice
+/// is given (elsewhere each buffer is an allocation of its own, see <see cref="StreamedBuffer"/>). Each buffer goes where it
+/// fits most tightly (best fit over the regions with room left), so small matrices fill the last, partly used page of
+/// a large one's region: only touched pages are resident, and a page left partly used is memory held for nothing.
 /// </summary>
 internal sealed unsafe class StreamedArena(long regionBytes = StreamedArena.DefaultRegionBytes)
 {
-    /// <summary>A new region's size unless a request needs more (then that request rounded up to whole 2 MiB pages).</summary>
-    public const long DefaultRegionBytes = 64L << 20;
+    /// <summary>
+    /// A new region's size unless a request needs more (then that request rounded up to whole 2 MiB pages). Large, so
+    /// that few regions end in a partly used page: DeepSeek-V2-Lite's peak resident memory came out 60 MB above the
+    /// buffer-per-matrix layout's with 64 MiB regions (its ~100 MB expert stacks each took a region of their own), and
+    /// level with it with 256 MiB or 1 GiB ones. Address space only: pages no buffer touches are never resident.
+    /// </summary>
+    public const long DefaultRegionBytes = 256L << 20;
     private const long Alignment = 64;
 
     /// <summary>The arena every <see cref="StreamedBuffer"/> comes from.</summary>
@@ -20,7 +27,7 @@ internal sealed unsafe class StreamedArena(long regionBytes = StreamedArena.Defa
     private readonly long _regionBytes = RoundUpToPages(regionBytes);
     private readonly Lock _gate = new();
     // Weak: a region that no buffer refers to any more is freed, not kept for the next model.
-    private WeakReference<StreamedRegion>? _current;
+    private readonly List<WeakReference<StreamedRegion>> _open = [];
 
     /// <summary><paramref name="bytes"/> of streamed memory, 64-byte aligned, and the region that holds them.</summary>
     public (StreamedRegion Region, nint Data) Take(long bytes)
@@ -29,14 +36,31 @@ internal sealed unsafe class StreamedArena(long regionBytes = StreamedArena.Defa
         long size = (bytes + Alignment - 1) / Alignment * Alignment;
         lock (_gate)
         {
-            StreamedRegion? current = null;
-            if (_current?.TryGetTarget(out current) == true && current.TryCut(size, out nint data)) return (current, data);
-            var fresh = new StreamedRegion(Math.Max(_regionBytes, RoundUpToPages(size)));
-            fresh.TryCut(size, out data);
-            // The region with more room left takes the next requests: a large matrix's region may have less than the old one.
-            if (current is null || fresh.Free >= current.Free) _current = new WeakReference<StreamedRegion>(fresh);
-            return (fresh, data);
+            var region = TightestFit(size);
+            if (region is null)
+            {
+                region = new StreamedRegion(Math.Max(_regionBytes, RoundUpToPages(size)));
+                _open.Add(new WeakReference<StreamedRegion>(region));
+            }
+            region.TryCut(size, out nint data);
+            return (region, data);
         }
+    }
+
+    // The open region with the least room that still holds size bytes; drops collected and full regions on the way.
+    private StreamedRegion? TightestFit(long size)
+    {
+        StreamedRegion? best = null;
+        for (int i = _open.Count - 1; i >= 0; i--)
+        {
+            if (!_open[i].TryGetTarget(out var region) || region.Free < Alignment)
+            {
+                _open.RemoveAt(i);
+                continue;
+            }
+            if (region.Free >= size && (best is null || region.Free < best.Free)) best = region;
+        }
+        return best;
     }
 
     private static long RoundUpToPages(long bytes) =>
@@ -44,8 +68,9 @@ internal sealed unsafe class StreamedArena(long regionBytes = StreamedArena.Defa
 }
 
 /// <summary>
-/// One allocation of <see cref="StreamedMemory"/> (whole 2 MiB pages, all advised) cut into buffers front to back;
-/// freed when the last object referring to it is collected. Pages no buffer has touched are never made resident.
+/// One allocation of <see cref="StreamedMemory"/> cut into buffers front to back (the arena's are whole 2 MiB pages,
+/// all advised); freed when the last object referring to it is collected. Pages no buffer has touched are never made
+/// resident.
 /// </summary>
 internal sealed unsafe class StreamedRegion
 {
@@ -56,7 +81,14 @@ internal sealed unsafe class StreamedRegion
     {
         Capacity = capacity;
         _base = StreamedMemory.Allocate(capacity);
-        GC.AddMemoryPressure(capacity);
+    }
+
+    /// <summary>A region of exactly <paramref name="bytes"/>, all of it handed out at once.</summary>
+    public static (StreamedRegion Region, nint Data) Whole(long bytes)
+    {
+        var region = new StreamedRegion(bytes);
+        region.TryCut(bytes, out nint data);
+        return (region, data);
     }
 
     public long Capacity { get; }
@@ -69,12 +101,13 @@ internal sealed unsafe class StreamedRegion
         if (bytes > Free) return false;
         data = (nint)(_base + _used);
         _used += bytes;
+        GC.AddMemoryPressure(bytes);   // what is used, not the region's size: untouched pages cost nothing
         return true;
     }
 
     ~StreamedRegion()
     {
         StreamedMemory.Free(_base);
-        GC.RemoveMemoryPressure(Capacity);
+        if (_used > 0) GC.RemoveMemoryPressure(_used);
     }
 }

@@ -55,8 +55,9 @@ public static unsafe partial class StreamedMemory
 }
 
 /// <summary>
-/// A piece of <see cref="StreamedMemory"/> owned by an object, cut from a region that <see cref="StreamedArena"/> shares
-/// between pieces: the region is freed when no piece of it is referred to any more.
+/// A piece of <see cref="StreamedMemory"/> owned by an object: on Linux cut from a region that
+/// <see cref="StreamedArena"/> shares between pieces, elsewhere a region of its own (no huge pages to share there); a
+/// region is freed when no piece of it is referred to any more.
 /// </summary>
 internal sealed unsafe class StreamedBuffer
 {
@@ -65,7 +66,7 @@ internal sealed unsafe class StreamedBuffer
     public StreamedBuffer(long bytes)
     {
         Length = bytes;
-        (_region, nint data) = StreamedArena.Shared.Take(bytes);
+        (_region, nint data) = OperatingSystem.IsLinux() ? StreamedArena.Shared.Take(bytes) : StreamedRegion.Whole(bytes);
         Data = (byte*)data;
     }
 

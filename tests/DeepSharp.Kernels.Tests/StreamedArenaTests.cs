@@ -36,9 +36,24 @@ public sealed unsafe class StreamedArenaTests
         Assert.Equal(0, b % StreamedMemory.HugePageBytes);
         Assert.Equal(Region + StreamedMemory.HugePageBytes, large.Capacity);
         Assert.Equal(0, l % StreamedMemory.HugePageBytes);
-        // The region with more room left takes what comes next: the large one has 2 MiB - 1 - 63, the other 4 MiB - 2000.
-        var (next, _) = arena.Take(64);
-        Assert.Same(second, next);
+        Assert.NotSame(second, large);
+    }
+
+    [Fact]
+    public void A_buffer_goes_where_it_fits_most_tightly()
+    {
+        var arena = new StreamedArena(Region);
+        var (large, l) = arena.Take(Region + 1);    // leaves 2 MiB - 64 in its last page
+        var (fresh, _) = arena.Take(3 << 20);        // a new region: 1 MiB left
+
+        var (small, _) = arena.Take(1000);
+        var (middle, m) = arena.Take(1536 << 10);   // more than the 1 MiB left: the large region's room
+
+        Assert.Same(fresh, small);
+        Assert.Same(large, middle);
+        Assert.Equal(l + Region + 64, m);
+        Assert.Equal((2L << 20) - 64 - (1536 << 10), large.Free);
+        Assert.Equal((1L << 20) - 1024, fresh.Free);
     }
 
     [Fact]
