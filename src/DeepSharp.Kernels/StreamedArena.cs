@@ -5,26 +5,37 @@ namespace DeepSharp.Kernels;
 /// in a 2 MiB page. Why: a buffer of its own per matrix left each matrix's tail (under 2 MiB) and every matrix under
 /// 2 MiB in 4 KiB pages — 22% of the 1.5B Q4_K_M file's bytes (760 of 983 MB anonymous memory in huge pages, /proc
 /// smaps) — and whole decode at 1 thread ran 1.05–1.15x faster with every buffer in 2 MiB pages (session 27, the Zen 4
-/// host). Rounding each buffer up to whole pages instead cost 185 MB of resident memory. Linux only, where the advice
+/// host; measured again later, 0–8% and within the noise of one process against another, while a plain read of the
+/// products' bytes rose from ~21 to ~30 GB/s, level with the probe). Rounding each buffer up to whole pages instead
+/// cost 185 MB of resident memory. Linux only, where the advice
 /// is given (elsewhere each buffer is an allocation of its own, see <see cref="StreamedBuffer"/>). Each buffer goes where it
 /// fits most tightly (best fit over the regions with room left), so small matrices fill the last, partly used page of
 /// a large one's region: only touched pages are resident, and a page left partly used is memory held for nothing.
 /// </summary>
-internal sealed unsafe class StreamedArena(long regionBytes = StreamedArena.DefaultRegionBytes)
+/// <param name="largestRegion">The size regions grow to.</param>
+/// <param name="firstRegion">The first region's size; each new one is twice the last, up to <paramref name="largestRegion"/>.</param>
+internal sealed unsafe class StreamedArena(long largestRegion = StreamedArena.LargestRegionBytes, long firstRegion = StreamedArena.FirstRegionBytes)
 {
     /// <summary>
-    /// A new region's size unless a request needs more (then that request rounded up to whole 2 MiB pages). Large, so
-    /// that few regions end in a partly used page: DeepSeek-V2-Lite's peak resident memory came out 60 MB above the
-    /// buffer-per-matrix layout's with 64 MiB regions (its ~100 MB expert stacks each took a region of their own), and
-    /// level with it with 256 MiB or 1 GiB ones. Address space only: pages no buffer touches are never resident.
+    /// The size regions grow to, unless a request needs more (then that request rounded up to whole 2 MiB pages).
+    /// Large, so that few regions end in a partly used page: DeepSeek-V2-Lite's peak resident memory came out 60 MB
+    /// above the buffer-per-matrix layout's with 64 MiB regions (its ~100 MB expert stacks each took a region of their
+    /// own), and level with it with 256 MiB or 1 GiB ones.
     /// </summary>
-    public const long DefaultRegionBytes = 256L << 20;
+    public const long LargestRegionBytes = 256L << 20;
+
+    /// <summary>
+    /// The first region's size: a small model (the shipped default is a few MB) reserves little address space, which
+    /// counts where the system does not overcommit, though pages no buffer touches are never resident.
+    /// </summary>
+    public const long FirstRegionBytes = 8L << 20;
     private const long Alignment = 64;
 
     /// <summary>The arena every <see cref="StreamedBuffer"/> comes from.</summary>
     public static StreamedArena Shared { get; } = new();
 
-    private readonly long _regionBytes = RoundUpToPages(regionBytes);
+    private readonly long _largestRegion = RoundUpToPages(largestRegion);
+    private long _nextRegion = Math.Min(RoundUpToPages(firstRegion), RoundUpToPages(largestRegion));
     private readonly Lock _gate = new();
     // Weak: a region that no buffer refers to any more is freed, not kept for the next model.
     private readonly List<WeakReference<StreamedRegion>> _open = [];
@@ -39,8 +50,9 @@ internal sealed unsafe class StreamedArena(long regionBytes = StreamedArena.Defa
             var region = TightestFit(size);
             if (region is null)
             {
-                region = new StreamedRegion(Math.Max(_regionBytes, RoundUpToPages(size)));
+                region = new StreamedRegion(Math.Max(_nextRegion, RoundUpToPages(size)));
                 _open.Add(new WeakReference<StreamedRegion>(region));
+                _nextRegion = Math.Min(2 * _nextRegion, _largestRegion);
             }
             region.TryCut(size, out nint data);
             return (region, data);

@@ -8,7 +8,7 @@ public sealed unsafe class StreamedArenaTests
     [Fact]
     public void Buffers_follow_one_another_in_one_region_each_64_byte_aligned()
     {
-        var arena = new StreamedArena(Region);
+        var arena = new StreamedArena(Region, Region);
 
         var (first, a) = arena.Take(100);
         var (second, b) = arena.Take(3000);
@@ -26,7 +26,7 @@ public sealed unsafe class StreamedArenaTests
     [Fact]
     public void A_buffer_that_does_not_fit_starts_a_new_region_and_one_larger_than_a_region_gets_whole_pages()
     {
-        var arena = new StreamedArena(Region);
+        var arena = new StreamedArena(Region, Region);
         var (first, _) = arena.Take(Region - 1000);
 
         var (second, b) = arena.Take(2000);
@@ -42,7 +42,7 @@ public sealed unsafe class StreamedArenaTests
     [Fact]
     public void A_buffer_goes_where_it_fits_most_tightly()
     {
-        var arena = new StreamedArena(Region);
+        var arena = new StreamedArena(Region, Region);
         var (large, l) = arena.Take(Region + 1);    // leaves 2 MiB - 64 in its last page
         var (fresh, _) = arena.Take(3 << 20);        // a new region: 1 MiB left
 
@@ -57,9 +57,21 @@ public sealed unsafe class StreamedArenaTests
     }
 
     [Fact]
+    public void Regions_grow_twice_as_large_each_time_up_to_the_largest()
+    {
+        const long MiB = 1L << 20;
+        var arena = new StreamedArena(largestRegion: 8 * MiB, firstRegion: 2 * MiB);
+
+        // Each request but the first is more than any region has left, so each takes a new region.
+        var regions = new[] { 64, 2 * MiB, 4 * MiB, 8 * MiB, 8 * MiB }.Select(bytes => arena.Take(bytes).Region).ToArray();
+
+        Assert.Equal([2 * MiB, 4 * MiB, 8 * MiB, 8 * MiB, 8 * MiB], regions.Select(r => r.Capacity));
+    }
+
+    [Fact]
     public void What_is_written_to_one_buffer_stays_out_of_its_neighbours()
     {
-        var arena = new StreamedArena(Region);
+        var arena = new StreamedArena(Region, Region);
         var (_, a) = arena.Take(1000);
         var (_, b) = arena.Take(1000);
 
@@ -73,7 +85,7 @@ public sealed unsafe class StreamedArenaTests
     [Fact]
     public void A_region_no_buffer_refers_to_is_collected()
     {
-        var arena = new StreamedArena(Region);
+        var arena = new StreamedArena(Region, Region);
         var region = TakeAndForget(arena);
 
         GC.Collect();
@@ -90,7 +102,7 @@ public sealed unsafe class StreamedArenaTests
     public void Regions_are_advised_huge_pages_where_Linux_offers_them()
     {
         if (!OperatingSystem.IsLinux()) return;   // the advice is Linux's; elsewhere the memory is ordinary
-        var arena = new StreamedArena(Region);
+        var arena = new StreamedArena(Region, Region);
         var (region, a) = arena.Take(1000);
         new Span<byte>((void*)a, 1000).Fill(1);
 
