@@ -31,8 +31,27 @@ internal sealed unsafe class StreamedArena(long largestRegion = StreamedArena.La
     public const long FirstRegionBytes = 8L << 20;
     private const long Alignment = 64;
 
-    /// <summary>The arena every <see cref="StreamedBuffer"/> comes from.</summary>
+    /// <summary>The arena <see cref="StreamedBuffer"/>s come from outside any <see cref="OpenScope"/>.</summary>
     public static StreamedArena Shared { get; } = new();
+
+    // The innermost open scope's arena in this flow of execution (tasks started inside a scope see it too).
+    private static readonly AsyncLocal<StreamedArena?> Scoped = new();
+
+    /// <summary>The arena a <see cref="StreamedBuffer"/> made here comes from: the innermost open scope's, else <see cref="Shared"/>.</summary>
+    public static StreamedArena Current => Scoped.Value ?? Shared;
+
+    /// <summary>A fresh arena for the buffers made until the result is disposed (see <see cref="StreamedMemory.BeginModel"/>).</summary>
+    public static IDisposable OpenScope()
+    {
+        var outer = Scoped.Value;
+        Scoped.Value = new StreamedArena();
+        return new ScopeEnd(outer);
+    }
+
+    private sealed class ScopeEnd(StreamedArena? outer) : IDisposable
+    {
+        public void Dispose() => Scoped.Value = outer;
+    }
 
     private readonly long _largestRegion = RoundUpToPages(largestRegion);
     private long _nextRegion = Math.Min(RoundUpToPages(firstRegion), RoundUpToPages(largestRegion));

@@ -42,6 +42,7 @@ public sealed class Model : IDisposable
         try
         {
             string arch = file.Metadata.GetString("general.architecture");
+            using var weights = Kernels.StreamedMemory.BeginModel();   // this model's copies in regions of their own
             return new Model(file, ArchitectureRegistry.Create(arch, new WeightSource(file)), options);
         }
         catch
