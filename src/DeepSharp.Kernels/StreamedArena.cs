@@ -1,16 +1,16 @@
 namespace DeepSharp.Kernels;
 
 /// <summary>
-/// Hands out <see cref="StreamedBuffer"/>s from regions of whole 2 MiB pages, so that every byte of the weights lies
-/// in a 2 MiB page. Why: a buffer of its own per matrix left each matrix's tail (under 2 MiB) and every matrix under
-/// 2 MiB in 4 KiB pages — 22% of the 1.5B Q4_K_M file's bytes (760 of 983 MB anonymous memory in huge pages, /proc
-/// smaps) — and whole decode at 1 thread ran 1.05–1.15x faster with every buffer in 2 MiB pages (session 27, the Zen 4
-/// host; measured again later, 0–8% and within the noise of one process against another, while a plain read of the
-/// products' bytes rose from ~21 to ~30 GB/s, level with the probe). Rounding each buffer up to whole pages instead
-/// cost 185 MB of resident memory. Linux only, where the advice
-/// is given (elsewhere each buffer is an allocation of its own, see <see cref="StreamedBuffer"/>). Each buffer goes where it
-/// fits most tightly (best fit over the regions with room left), so small matrices fill the last, partly used page of
-/// a large one's region: only touched pages are resident, and a page left partly used is memory held for nothing.
+/// Hands out <see cref="StreamedBuffer"/>s from regions of whole 2 MiB pages, so that every byte of the weights lies in
+/// a 2 MiB page. Why: a buffer of its own per matrix left each matrix's tail (under 2 MiB) and every matrix under 2 MiB
+/// in 4 KiB pages — 22% of the 1.5B Q4_K_M file's bytes (760 of 983 MB anonymous memory in huge pages, /proc smaps) —
+/// and whole decode at 1 thread ran 1.05–1.15x faster with every buffer in 2 MiB pages (session 27, the Zen 4 host;
+/// measured again later, 0–8% and within the noise of one process against another, while a plain read of the products'
+/// bytes rose from ~21 to ~30 GB/s, level with the probe). Rounding each buffer up to whole pages instead cost 185 MB
+/// of resident memory. Linux only, where the advice is given (elsewhere each buffer is an allocation of its own, see
+/// <see cref="StreamedBuffer"/>). Each buffer goes where it fits most tightly (best fit over the regions with room
+/// left), so small matrices fill the last, partly used page of a large one's region: only touched pages are resident,
+/// and a page left partly used is memory held for nothing.
 /// </summary>
 /// <param name="largestRegion">The size regions grow to.</param>
 /// <param name="firstRegion">The first region's size; each new one is twice the last, up to <paramref name="largestRegion"/>.</param>
