@@ -69,16 +69,15 @@ public static unsafe partial class StreamedMemory
 /// </summary>
 internal sealed unsafe class StreamedBuffer
 {
-    private readonly StreamedRegion _region;   // kept alive by every piece cut from it
-
     public StreamedBuffer(long bytes)
     {
         Length = bytes;
-        (_region, nint data) = OperatingSystem.IsLinux() ? StreamedArena.Current.Take(bytes) : StreamedRegion.Whole(bytes);
+        (Region, nint data) = OperatingSystem.IsLinux() ? StreamedArena.Current.Take(bytes) : StreamedRegion.Whole(bytes);
         Data = (byte*)data;
     }
 
     public byte* Data { get; }
     public long Length { get; }
-    internal StreamedRegion Region => _region;
+    /// <summary>The region the piece is cut from, kept alive by every piece of it.</summary>
+    internal StreamedRegion Region { get; }
 }
