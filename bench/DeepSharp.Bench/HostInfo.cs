@@ -5,9 +5,10 @@ namespace DeepSharp.Bench;
 
 /// <summary>
 /// What machine a table was measured on, printed above it. Why: the same project's sessions have run on a Zen 5 host
-/// (AVX-VNNI, full-width AVX-512) and on a Zen 4 host (no AVX-VNNI: the Q8_0/Q5_0 kernels take their byte
-/// multiply-add path, and 512-bit operations run at half rate), with different ratios, and decode's software prefetch is
-/// chosen per CPU (<see cref="StreamPrefetch"/>); the table should say which.
+/// (AVX-VNNI, full-width AVX-512), on a Zen 4 host (no AVX-VNNI: the Q8_0/Q5_0 kernels take their byte
+/// multiply-add path, and 512-bit operations run at half rate) and on an Intel Xeon (Emerald Rapids: AVX-VNNI, a third
+/// of the Zen hosts' bandwidth per core), with different ratios, and decode's software prefetch is chosen per CPU
+/// (<see cref="StreamPrefetch"/>); the table should say which.
 /// </summary>
 internal static class HostInfo
 {

@@ -2,7 +2,8 @@ namespace DeepSharp.Kernels.Tests;
 
 /// <summary>
 /// Decode's software prefetch is chosen per CPU (<see cref="StreamPrefetch"/>): on where it was measured to gain (AMD
-/// family 1Ah), off where it was measured to lose (family 19h) and where nothing was measured; the variable overrides.
+/// family 1Ah, Intel family 6 model CFh), off where it was measured to lose (AMD family 19h) and where nothing was
+/// measured; the variable overrides.
 /// Values never change with it (a prefetch reads nothing into a register), so the kernel tests cover both settings
 /// only through the CPUs they run on.
 /// </summary>
@@ -10,14 +11,18 @@ public sealed class StreamPrefetchTests
 {
     private static readonly CpuIdentity Zen5 = new(CpuIdentity.Amd, 0x1A);
     private static readonly CpuIdentity Zen4 = new(CpuIdentity.Amd, 0x19);
+    private static readonly CpuIdentity EmeraldRapids = new(CpuIdentity.Intel, 6, 0xCF);
 
     [Fact]
-    public void Only_the_cpu_measured_to_gain_prefetches_by_default()
+    public void Only_the_cpus_measured_to_gain_prefetch_by_default()
     {
-        Assert.Equal(StreamPrefetch.ZenFiveBytes, StreamPrefetch.Select(null, Zen5));
-        Assert.Equal(StreamPrefetch.ZenFiveBytes, StreamPrefetch.Select(" ", Zen5));
+        Assert.Equal(StreamPrefetch.MeasuredBytes, StreamPrefetch.Select(null, Zen5));
+        Assert.Equal(StreamPrefetch.MeasuredBytes, StreamPrefetch.Select(" ", Zen5));
+        Assert.Equal(StreamPrefetch.MeasuredBytes, StreamPrefetch.Select(null, EmeraldRapids));
         Assert.Equal(0, StreamPrefetch.Select(null, Zen4));
-        Assert.Equal(0, StreamPrefetch.Select(null, new CpuIdentity("GenuineIntel", 6)));
+        Assert.Equal(0, StreamPrefetch.Select(null, new CpuIdentity(CpuIdentity.Intel, 6)));
+        Assert.Equal(0, StreamPrefetch.Select(null, new CpuIdentity(CpuIdentity.Intel, 6, 0x9E)));
+        Assert.Equal(0, StreamPrefetch.Select(null, new CpuIdentity(CpuIdentity.Amd, 6, 0xCF)));
         Assert.Equal(0, StreamPrefetch.Select(null, new CpuIdentity("", 0)));
     }
 
@@ -29,6 +34,7 @@ public sealed class StreamPrefetchTests
     {
         Assert.Equal(bytes, StreamPrefetch.Select(value, Zen4));
         Assert.Equal(bytes, StreamPrefetch.Select(value, Zen5));
+        Assert.Equal(bytes, StreamPrefetch.Select(value, EmeraldRapids));
     }
 
     [Theory]
@@ -49,6 +55,14 @@ public sealed class StreamPrefetchTests
     [InlineData(0x000906EA, 6)]      // an Intel core: base family 6, the extended family not added
     public void The_family_adds_the_extended_family_only_to_base_family_0Fh(int eax, int family) =>
         Assert.Equal(family, CpuIdentity.FamilyOf(eax));
+
+    [Theory]
+    [InlineData(0x000C06F2, 0xCF)]   // Emerald Rapids (family 6: the extended model CH is the high half)
+    [InlineData(0x000906EA, 0x9E)]   // a Coffee Lake core
+    [InlineData(0x00A20F10, 0x21)]   // Zen 4 (base family 0Fh: the extended model counts too)
+    [InlineData(0x00010543, 0x4)]    // base family 5: extended model bits set but not counted
+    public void The_model_takes_the_extended_model_as_its_high_half_on_families_6_and_0Fh(int eax, int model) =>
+        Assert.Equal(model, CpuIdentity.ModelOf(eax));
 
     [Fact]
     public void This_machine_reads_its_own_identity()
