@@ -26,7 +26,7 @@ public sealed record CpuIdentity(string Vendor, int Family, int Model = 0)
     /// <summary>The family from CPUID leaf 1's EAX: the base family, plus the extended family where the base is 0Fh.</summary>
     public static int FamilyOf(int eax)
     {
-        int baseFamily = (eax >> 8) & 0xF;
+        int baseFamily = BaseFamilyOf(eax);
         return baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily;
     }
 
@@ -36,8 +36,9 @@ public sealed record CpuIdentity(string Vendor, int Family, int Model = 0)
     /// </summary>
     public static int ModelOf(int eax)
     {
-        int baseFamily = (eax >> 8) & 0xF;
         int baseModel = (eax >> 4) & 0xF;
-        return baseFamily is 6 or 0xF ? baseModel | (((eax >> 16) & 0xF) << 4) : baseModel;
+        return BaseFamilyOf(eax) is 6 or 0xF ? baseModel | (((eax >> 16) & 0xF) << 4) : baseModel;
     }
+
+    private static int BaseFamilyOf(int eax) => (eax >> 8) & 0xF;
 }
