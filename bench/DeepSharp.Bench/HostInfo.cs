@@ -15,7 +15,7 @@ internal static class HostInfo
     public static string Describe() =>
         $"host: {Cpu()}, {Environment.ProcessorCount} logical CPUs; kernels: {KernelIsaSelection.Current}, int8 products: " +
         (AvxVnni.IsSupported ? "AVX-VNNI" : "byte multiply-add (no AVX-VNNI)") +
-        (StreamPrefetch.Bytes > 0 ? $", decode prefetch {StreamPrefetch.Bytes} bytes ahead" : ", decode prefetch none");
+        $", decode prefetch {StreamPrefetch.Current}";
 
     // The first processor's model name, family and model from /proc/cpuinfo (Linux), else the OS's description.
     private static string Cpu()
