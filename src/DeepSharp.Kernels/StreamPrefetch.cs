@@ -22,9 +22,9 @@ namespace DeepSharp.Kernels;
 /// elsewhere (other families and models, unknown) decode relies on the hardware prefetcher, as llama.cpp's kernels do.
 /// Why into L2 on that Xeon (session 29): a prefetch into L1 holds one of the core's few L1 miss buffers until its line
 /// comes from memory, one into L2 leaves them to the demand loads, which then hit L2. A plain read there ran 11.1 GB/s
-/// without a prefetch, 11.5–11.8 with one 4–16 KB ahead into L1, 13.0–13.1 into L2 (medians of 18 passes); the
-/// engine's decode step, the two alternated in one process, gained 1–14% at 1 thread (0.5B Q8_0; 1.5B Q4_K_M, Q4_0,
-/// Q8_0) and 3–7% at 2. On the Zen 5 it stays into every level, as measured there.
+/// without a prefetch, 11.5–11.8 with one 4–16 KB ahead into L1, 12.8–13.1 with one 4–32 KB ahead into L2 (medians
+/// of 18 passes); the engine's decode step, the two alternated in one process, gained 1–14% at 1 thread (0.5B Q8_0;
+/// 1.5B Q4_K_M, Q4_0, Q8_0) and 3–7% at 2. On the Zen 5 it stays into every level, as measured there.
 /// (History: the packed Q4 kernels prefetched 4 KB ahead on every CPU from session 6 to 23, measured then on 4 KiB
 /// pages; session 24 made it 8 KB for every streaming kernel.)
 /// </summary>
